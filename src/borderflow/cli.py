@@ -1,0 +1,210 @@
+"""The ``borderflow`` command. Thin: each command calls one function of the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .scenario import ScenarioError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="borderflow",
+        description="Simulate land ports of entry: wait times by stream and hour.",
+    )
+    parser.add_argument("--version", action="version", version=f"borderflow {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run a scenario's replications and report waits",
+        description="Run a scenario file and report wait times.",
+    )
+    run.add_argument("file", help="scenario file (YAML)")
+    run.add_argument(
+        "-r",
+        "--replications",
+        type=int,
+        metavar="N",
+        help="number of replications (default: the scenario's)",
+    )
+    run.add_argument("--seed", type=int, metavar="S", help="root seed (default: the scenario's)")
+    run.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write summary.csv, replications.csv, hourly.csv, lanes_hourly.csv and run.json here",
+    )
+    _add_set(run)
+    run.add_argument(
+        "--trace",
+        action="store_true",
+        help="also write trace.csv, one row per traveller (memory grows with them)",
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+
+    check = commands.add_parser(
+        "check",
+        help="validate a scenario; show demand and load against open lanes by hour",
+        description="Validate a scenario file and show its hourly load against capacity.",
+    )
+    check.add_argument("file", help="scenario file (YAML)")
+    _add_set(check)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files.",
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="change one value, e.g. --set stages.primary.lanes.general.lanes=26 (repeatable)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``borderflow`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return {"run": _run, "check": _check, "schema": _schema}[args.command](args)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:  # an internal error: say so, with the details a bug report needs
+        print("borderflow: internal error (please report it with the lines below)", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .output import print_run, write_run
+    from .runner import run
+
+    if args.replications is not None and args.replications < 1:
+        print(
+            f"--replications: expected a positive number, found {args.replications}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+
+    def progress(done: int, total: int) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(
+                f"\rreplication {done}/{total}",
+                end="" if done < total else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = run(
+        args.file,
+        replications=args.replications,
+        seed=args.seed,
+        overrides=tuple(args.overrides),
+        trace=args.trace,
+        progress=progress,
+    )
+    if not result.replications:
+        print(
+            "interrupted before the first replication finished; nothing to write", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print_run(result, sys.stdout)
+    if args.output:
+        paths = write_run(result, args.output, trace=args.trace)
+        if not args.quiet:
+            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
+    if result.interrupted:
+        print(
+            f"interrupted after {len(result.replications)} replications"
+            + (f"; their results are in {args.output}" if args.output else ""),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .capacity import hourly_load
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.file, tuple(args.overrides))
+    print(f"{scenario.name}: valid")
+    print(
+        f"horizon {scenario.horizon / 3600:g} h, warm-up {scenario.warmup / 3600:g} h, "
+        f"{scenario.replications} replications, seed {scenario.seed}\n"
+    )
+    print(f"{'stream':<16}{'mode':<12}{'per day':>10}  route")
+    for name, stream in scenario.streams.items():
+        per_day = sum(scenario.hourly_rates(name))
+        print(f"{name:<16}{stream.mode:<12}{per_day:>10,.0f}  {' -> '.join(stream.route)}")
+    warnings = 0
+    rows = hourly_load(scenario)
+    pools = sorted(
+        {(r.stage, r.groups, r.streams) for r in rows},
+        key=lambda p: (list(scenario.stages).index(p[0]), p[1]),
+    )
+    for stage, groups, streams in pools:
+        print(f"\n{stage}: lanes {', '.join(groups)} serving {', '.join(streams) or 'no stream'}")
+        print(f"  {'hour':<7}{'arrivals/h':>11}{'load':>8}{'capacity':>10}{'util':>7}")
+        for r in rows:
+            if (r.stage, r.groups, r.streams) != (stage, groups, streams):
+                continue
+            flag = ""
+            if r.utilization >= 1:
+                flag = "  <- at or over capacity"
+                warnings += 1
+            util = "inf" if r.utilization == float("inf") else f"{r.utilization:.2f}"
+            print(
+                f"  {r.hour:02d}:00 {r.arrivals_per_hour:>11,.0f}{r.offered_load:>8.1f}"
+                f"{r.capacity:>10.1f}{util:>7}{flag}"
+            )
+    print()
+    if warnings:
+        print(
+            f"warning: {warnings} pool-hours at or over capacity (utilisation >= 1): "
+            "queues grow through those hours",
+            file=sys.stderr,
+        )
+    else:
+        print("every pool of lanes has spare capacity in every hour")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .scenario import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(mode="validation"), indent=2) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

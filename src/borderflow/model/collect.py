@@ -1,0 +1,169 @@
+"""Streaming statistics of one replication: memory does not grow with the number of travellers.
+
+Waits are kept per (stream, hour of arrival) only until every traveller of that hour has reached
+primary inspection; then the hour's mean and 95th percentile are computed exactly, and its waits
+are folded into a per-stream histogram of 1-second bins, from which the day's percentiles are read
+(resolution 1 s). Means, counts and maxima are exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+HOUR = 3600.0
+BIN = 1.0
+"""Width (s) of the wait histogram bins used for whole-run percentiles."""
+
+
+class HourBucket:
+    """The travellers of one stream who arrived in one hour, until all have reached primary."""
+
+    __slots__ = ("hour", "end", "waits", "pending")
+
+    def __init__(self, hour: int):
+        self.hour = hour
+        self.end = (hour + 1) * HOUR
+        """End (s) of the hour."""
+        self.waits: list[float] = []
+        """Waits (s) of the counted travellers of this hour who have reached primary."""
+        self.pending = 0
+        """Travellers of this hour who have not reached primary inspection yet."""
+
+
+class StreamStats:
+    """What is measured for one stream in one replication."""
+
+    __slots__ = (
+        "name",
+        "open_buckets",
+        "hourly",
+        "histogram",
+        "count",
+        "wait_sum",
+        "wait_max",
+        "time_in_port_sum",
+        "exits",
+        "exits_counted",
+        "stage_wait_sum",
+        "stage_visits",
+    )
+
+    def __init__(self, name: str, n_stages: int):
+        self.name = name
+        self.open_buckets: dict[int, HourBucket] = {}
+        self.hourly: dict[int, tuple[int, float, float]] = {}
+        """Finished hours: (arrivals, mean wait s, p95 wait s)."""
+        self.histogram = np.zeros(0, dtype=np.int64)
+        self.count = 0
+        self.wait_sum = 0.0
+        self.wait_max = 0.0
+        self.time_in_port_sum = 0.0
+        self.exits = 0
+        self.exits_counted = 0
+        self.stage_wait_sum = [0.0] * n_stages
+        """Total wait (s) of counted visitors at each stage of the scenario (by stage index)."""
+        self.stage_visits = [0] * n_stages
+
+    def bucket(self, hour: int) -> HourBucket:
+        """The bucket of travellers arriving in absolute ``hour``."""
+        bucket = self.open_buckets.get(hour)
+        if bucket is None:
+            bucket = self.open_buckets[hour] = HourBucket(hour)
+        return bucket
+
+    def finish_hours(self, before: int | None = None) -> None:
+        """Close every hour before ``before`` whose travellers have all reached primary
+        (every hour, when ``before`` is None: the end of the run)."""
+        for hour in sorted(self.open_buckets):
+            bucket = self.open_buckets[hour]
+            if before is not None and (hour >= before or bucket.pending):
+                continue
+            del self.open_buckets[hour]
+            self._close(hour, bucket.waits)
+
+    def _close(self, hour: int, waits: list[float]) -> None:
+        if not waits:
+            return
+        values = np.asarray(waits)
+        self.hourly[hour] = (len(waits), float(values.mean()), float(np.percentile(values, 95)))
+        self.count += len(waits)
+        self.wait_sum += float(values.sum())
+        self.wait_max = max(self.wait_max, float(values.max()))
+        bins = np.bincount((values // BIN).astype(np.int64))
+        if len(bins) > len(self.histogram):
+            bins[: len(self.histogram)] += self.histogram
+            self.histogram = bins
+        else:
+            self.histogram[: len(bins)] += bins
+
+
+def histogram_percentile(histogram: np.ndarray, q: float) -> float:
+    """The ``q``-th percentile (0–100) of values binned in ``BIN``-wide bins, interpolated."""
+    total = int(histogram.sum())
+    if total == 0:
+        return math.nan
+    target = q / 100 * total
+    cumulative = np.cumsum(histogram)
+    index = int(np.searchsorted(cumulative, target, side="left"))
+    index = min(index, len(histogram) - 1)
+    before = cumulative[index - 1] if index > 0 else 0
+    inside = histogram[index]
+    fraction = (target - before) / inside if inside else 0.0
+    return float((index + fraction) * BIN)
+
+
+class GroupStats:
+    """Time-weighted state of one lane group: vehicles waiting, booths busy, booths staffed.
+
+    ``change`` must be called before any of the three counts change; at each hour boundary
+    ``close_hour`` turns the accumulated areas into that hour's averages.
+    """
+
+    __slots__ = (
+        "waiting",
+        "busy",
+        "staffed",
+        "last",
+        "area_waiting",
+        "area_busy",
+        "area_staffed",
+        "max_waiting",
+        "rows",
+        "total_busy",
+        "total_staffed",
+    )
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.busy = 0
+        self.staffed = 0
+        self.last = 0.0
+        self.area_waiting = 0.0
+        self.area_busy = 0.0
+        self.area_staffed = 0.0
+        self.max_waiting = 0
+        self.rows: list[tuple[int, int, float, float, int]] = []
+        self.total_busy = 0.0
+        self.total_staffed = 0.0
+
+    def change(self, now: float) -> None:
+        span = now - self.last
+        if span > 0:
+            self.area_waiting += self.waiting * span
+            self.area_busy += self.busy * span
+            self.area_staffed += self.staffed * span
+            self.last = now
+
+    def close_hour(self, hour: int, now: float, lanes_open: int, counted: bool) -> None:
+        self.change(now)
+        if counted:
+            utilization = self.area_busy / self.area_staffed if self.area_staffed > 0 else 0.0
+            self.rows.append(
+                (hour, lanes_open, utilization, self.area_waiting / HOUR, self.max_waiting)
+            )
+            self.total_busy += self.area_busy
+            self.total_staffed += self.area_staffed
+        self.area_waiting = self.area_busy = self.area_staffed = 0.0
+        self.max_waiting = self.waiting

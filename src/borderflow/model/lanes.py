@@ -1,0 +1,290 @@
+"""Lanes and booths: queues, stacked booths, and lanes opening and closing by the hour.
+
+A *lane* has one or more booths one behind the other (two = stacked booths). Its vehicles
+cannot pass one another, which gives the stacked-booth discipline:
+
+* a vehicle entering the booth area drives as far forward as it can: to the front booth when
+  the lane's booths are empty, otherwise to the booth just behind the last occupied one;
+* no vehicle can enter while the rear booth is occupied;
+* a vehicle whose inspection is over leaves only when no vehicle is in front of it; a vehicle
+  that finishes at the rear booth before the one in front waits (blocked) in its booth.
+
+With saturated demand a pair of vehicles thus enters together and the lane frees only when the
+slower of the two is done: a stacked lane serves 2 vehicles per E[max(S1, S2)], not per E[S]/2.
+
+A *lane group* holds lanes of one kind. With ``per_lane`` queues each lane has its own line of
+vehicles; with a ``shared`` queue the group has one FIFO line feeding every open lane (a pedestrian
+hall, secondary bays). The group opens and closes lanes by the staffing schedule: a lane taken
+out of service stops admitting new vehicles, finishes those it holds, then closes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from simpy.events import Timeout
+
+from .collect import GroupStats
+
+if TYPE_CHECKING:
+    from .port import Port, Traveller
+
+
+class Lane:
+    """One lane: a line of vehicles (with per-lane queues) and its booths, front first."""
+
+    __slots__ = (
+        "group",
+        "index",
+        "booths",
+        "slots",
+        "done",
+        "line",
+        "count",
+        "accepting",
+        "staffed",
+        "listed",
+    )
+
+    def __init__(self, group: LaneGroup, index: int, booths: int):
+        self.group = group
+        self.index = index
+        self.booths = booths
+        self.slots: list[Traveller | None] = [None] * booths
+        """Who is in each booth, index 0 being the front booth."""
+        self.done = [False] * booths
+        """Whether the vehicle in each booth has finished its inspection (and is blocked)."""
+        self.line: deque[Traveller] = deque()
+        """Vehicles queued in this lane (per-lane queues only)."""
+        self.count = 0
+        """Vehicles in this lane: queued plus in booths (what a driver compares)."""
+        self.accepting = False
+        """Whether the lane takes new vehicles (it is scheduled open)."""
+        self.staffed = False
+        """Whether officers are in its booths (open, or closing but still holding vehicles)."""
+        self.listed = False
+        """Whether the lane is on its group's list of vacant lanes (shared queues only)."""
+
+    def free_booth(self) -> int | None:
+        """The booth a vehicle entering now would drive to, or None if the rear one is taken."""
+        slots = self.slots
+        if slots[-1] is not None:
+            return None
+        for position in range(self.booths - 2, -1, -1):
+            if slots[position] is not None:
+                return position + 1 if position + 1 < self.booths else None
+        return 0
+
+    def inspect(self, traveller: Traveller, position: int) -> None:
+        """``traveller`` pulls up to booth ``position`` and its inspection starts."""
+        group = self.group
+        env = group.env
+        stats = group.stats
+        stats.change(env._now)
+        stats.busy += 1
+        self.slots[position] = traveller
+        self.done[position] = False
+        traveller.lane = self
+        group.port.inspection_started(traveller, group.stage, env._now)
+        Timeout(env, traveller.legs[traveller.step][2], position).callbacks.append(self._inspected)
+
+    def _inspected(self, event: Timeout) -> None:
+        """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
+        group = self.group
+        stats = group.stats
+        stats.change(group.env._now)
+        slots = self.slots
+        if self.booths == 1:
+            leaving = [slots[0]]
+            slots[0] = None
+        else:
+            done = self.done
+            done[event._value] = True
+            leaving = []
+            for position in range(self.booths):
+                traveller = slots[position]
+                if traveller is None:
+                    continue
+                if not done[position]:
+                    break
+                slots[position] = None
+                leaving.append(traveller)
+        stats.busy -= len(leaving)
+        self.count -= len(leaving)
+        if self.accepting or self.count:
+            if self.line or group.line:
+                self.fill()
+            if not group.per_lane and not self.listed and self.accepting:
+                group.vacant.append(self)
+                self.listed = True
+        else:
+            self.staffed = False
+            stats.staffed -= self.booths
+        for traveller in leaving:
+            group.port.inspection_ended(traveller)
+
+    def fill(self) -> None:
+        """Bring queued vehicles into free booths, front first, as far as the lane allows."""
+        group = self.group
+        line = self.line if group.per_lane else group.line
+        while line:
+            position = self.free_booth()
+            if position is None:
+                return
+            if not group.per_lane and not self.accepting:
+                return
+            traveller = line.popleft()
+            group.stats.waiting -= 1  # inspect() records the change of state at this instant
+            if not group.per_lane:
+                self.count += 1
+            self.inspect(traveller, position)
+
+
+class LaneGroup:
+    """Lanes of one kind at one stage, with their queue rule and opening schedule."""
+
+    def __init__(self, port: Port, stage: StageLanes, name: str, spec, tie_break) -> None:
+        self.port = port
+        self.env = port.env
+        self.stage = stage
+        self.name = name
+        self.per_lane = spec.queue == "per_lane"
+        self.booths_per_lane = spec.booths_per_lane
+        self.lanes = [Lane(self, i, spec.booths_per_lane) for i in range(spec.lanes)]
+        self.schedule = [spec.open_at(h) for h in range(24)]
+        self.line: deque[Traveller] = deque()
+        """The group's one FIFO line (shared queues only)."""
+        self.vacant: list[Lane] = []
+        """Shared queues: lanes that may have a free booth (checked when taken)."""
+        self.open = 0
+        self.stats = GroupStats()
+        self.tie_break = tie_break
+
+    def set_open(self, count: int) -> None:
+        """Open the first ``count`` lanes; lanes beyond stop admitting and close once empty."""
+        stats = self.stats
+        stats.change(self.port.env.now)
+        self.open = count
+        for lane in self.lanes:
+            should = lane.index < count
+            if should and not lane.accepting:
+                lane.accepting = True
+                if not lane.staffed:
+                    lane.staffed = True
+                    stats.staffed += lane.booths
+            elif not should and lane.accepting:
+                lane.accepting = False
+                if lane.count == 0:
+                    lane.staffed = False
+                    stats.staffed -= lane.booths
+        if not self.per_lane:
+            for lane in self.lanes[:count]:
+                lane.fill()
+                if not lane.listed:
+                    self.vacant.append(lane)
+                    lane.listed = True
+
+    def length(self) -> tuple[float, Lane | None]:
+        """How long a line a newcomer would join here, and the lane it would take."""
+        if self.per_lane:
+            best: Lane | None = None
+            best_count = 0
+            ties = 0
+            for lane in self.lanes:
+                if not lane.accepting:
+                    continue
+                count = lane.count
+                if best is None or count < best_count:
+                    best, best_count, ties = lane, count, 1
+                elif count == best_count:
+                    ties += 1
+                    if self.tie_break() * ties < 1.0:
+                        best = lane
+            return (float(best_count), best) if best is not None else (float("inf"), None)
+        if not self.open:
+            return float("inf"), None
+        stats = self.stats
+        return (stats.waiting + stats.busy) / self.open, None
+
+    def join(self, traveller: Traveller, lane: Lane | None) -> None:
+        """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
+        stats = self.stats
+        if self.per_lane:
+            lane.count += 1
+            position = lane.free_booth() if not lane.line else None
+            if position is not None:
+                lane.inspect(traveller, position)
+                return
+            stats.change(self.port.env.now)
+            lane.line.append(traveller)
+        else:
+            if not self.line:
+                vacant = self.vacant
+                while vacant:
+                    candidate = vacant[-1]
+                    position = candidate.free_booth() if candidate.accepting else None
+                    if position is not None:
+                        candidate.count += 1
+                        candidate.inspect(traveller, position)
+                        return
+                    vacant.pop()
+                    candidate.listed = False
+            stats.change(self.port.env.now)
+            self.line.append(traveller)
+        stats.waiting += 1
+        if stats.waiting > stats.max_waiting:
+            stats.max_waiting = stats.waiting
+
+
+class StageLanes:
+    """The lane groups of one stage and the rule by which a traveller picks among them."""
+
+    def __init__(self, port: Port, name: str, index: int, spec, tie_break) -> None:
+        self.port = port
+        self.name = name
+        self.index = index
+        self.groups = {
+            group_name: LaneGroup(port, self, group_name, group_spec, tie_break)
+            for group_name, group_spec in spec.lanes.items()
+        }
+        self.held: deque[tuple[Traveller, tuple[LaneGroup, ...]]] = deque()
+        """Travellers who found none of their lanes open; they join when one opens."""
+
+    def join(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """Choose the shortest open eligible line among ``groups`` and join it."""
+        if len(groups) == 1:
+            group = groups[0]
+            if not group.per_lane and group.open:
+                group.join(traveller, None)  # one shared line: nothing to choose
+                return
+            length, lane = group.length()
+        else:
+            group, length, lane = None, float("inf"), None
+            ties = 0
+            tie_break = groups[0].tie_break
+            for candidate in groups:
+                candidate_length, candidate_lane = candidate.length()
+                if candidate_length < length:
+                    group, length, lane, ties = candidate, candidate_length, candidate_lane, 1
+                elif candidate_length == length and candidate_length != float("inf"):
+                    ties += 1
+                    if tie_break() * ties < 1.0:
+                        group, lane = candidate, candidate_lane
+        if length == float("inf"):
+            first = groups[0].stats
+            first.change(self.port.env.now)
+            first.waiting += 1
+            first.max_waiting = max(first.max_waiting, first.waiting)
+            self.held.append((traveller, groups))
+            return
+        group.join(traveller, lane)
+
+    def release_held(self) -> None:
+        """After lanes open: travellers held for want of an open lane join a line, in order."""
+        held, self.held = self.held, deque()
+        for traveller, groups in held:
+            first = groups[0].stats
+            first.change(self.port.env.now)
+            first.waiting -= 1
+            self.join(traveller, groups)

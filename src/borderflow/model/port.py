@@ -1,0 +1,407 @@
+"""The port: travellers arrive, choose a lane, queue, are inspected, maybe referred, and leave.
+
+One replication is the pure function :func:`simulate`: a validated scenario, a seed and a
+replication number in; a small table-like :class:`ReplicationResult` out. Nothing in the result
+refers to SimPy, so replications can run anywhere (a loop, processes, a cluster) and give the
+same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import simpy
+from simpy.events import Timeout
+
+from ..scenario.schema import Scenario
+from .arrivals import arrival_times
+from .collect import HOUR, GroupStats, HourBucket, StreamStats, histogram_percentile
+from .lanes import Lane, LaneGroup, StageLanes
+from .rng import Draws, generator
+from .sampling import quantile_function
+
+DAY = 24 * HOUR
+DRAIN_LIMIT = 7 * DAY
+"""After the horizon no one new arrives and the port runs until it is empty, at most this long."""
+
+
+class Traveller:
+    """A vehicle or pedestrian: its stream, arrival, and needs drawn the moment it arrives."""
+
+    __slots__ = (
+        "stream",
+        "arrival",
+        "bucket",
+        "counted",
+        "legs",
+        "step",
+        "stage_arrival",
+        "lane",
+        "trace",
+    )
+
+    def __init__(self, stream: StreamRuntime, arrival: float, bucket: HourBucket, counted: bool):
+        self.stream = stream
+        self.arrival = arrival
+        self.bucket = bucket
+        """The hour of arrival this traveller's wait is reported under."""
+        self.counted = counted
+        """False for travellers who arrive during the warm-up."""
+        self.legs: list[tuple[StageLanes, tuple[LaneGroup, ...], float]] = []
+        """The stages this traveller visits, in order (referrals already decided), each with
+        the lane groups that serve its stream and its inspection time (s) there."""
+        self.step = 0
+        """Index (in ``legs``) of the stage the traveller is at."""
+        self.stage_arrival = arrival
+        self.lane: Lane | None = None
+        self.trace: list | None = None
+
+
+class StreamRuntime:
+    """A stream's fixed facts for this run, and its random draws."""
+
+    def __init__(self, port: Port, name: str, scenario: Scenario, seed: int, replication: int):
+        spec = scenario.streams[name]
+        self.name = name
+        self.rates = scenario.hourly_rates(name)
+        self.route = []
+        for stage_name in spec.route:
+            stage = scenario.stages[stage_name]
+            share = stage.visit_share(name)
+            transform = quantile_function(stage.service_for(name))
+            rng_service = generator(seed, replication, f"service/{name}/{stage_name}")
+            rng_visit = generator(seed, replication, f"visit/{name}/{stage_name}")
+            groups = tuple(
+                port.stages[stage_name].groups[g] for g in scenario.groups_serving(stage_name, name)
+            )
+            self.route.append(
+                (
+                    port.stages[stage_name],
+                    groups,
+                    Draws(lambda n, r=rng_service, f=transform: f(r.random(n))),
+                    None if share >= 1 else (share, Draws(rng_visit.random)),
+                )
+            )
+        gaps = generator(seed, replication, f"arrivals/{name}")
+        self.unit_gaps = gaps.standard_exponential
+        self.arrival_times = iter(())
+        self.stats = StreamStats(name, len(scenario.stages))
+        self.warmup = scenario.warmup
+        self.bucket = self.stats.bucket(0)
+
+    def traveller(self, arrival: float) -> Traveller:
+        """A new traveller of this stream, with every random need drawn now (common random
+        numbers: the i-th traveller of a stream has the same needs in every what-if)."""
+        bucket = self.bucket
+        if arrival >= bucket.end:
+            bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
+        bucket.pending += 1
+        t = Traveller(self, arrival, bucket, arrival >= self.warmup)
+        legs = t.legs
+        for stage, groups, service, referral in self.route:
+            needs = service()
+            if referral is None or referral[1]() < referral[0]:
+                legs.append((stage, groups, needs))
+        return t
+
+
+class Port:
+    """A port of entry running one replication of a scenario."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int, trace: bool = False):
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.horizon = scenario.horizon
+        self.warmup = scenario.warmup
+        self.tracing = trace
+        self.trace_rows: list[tuple] = []
+        tie_break = Draws(generator(seed, replication, "lane-choice").random)
+        self.stages = {
+            name: StageLanes(self, name, i, spec, tie_break)
+            for i, (name, spec) in enumerate(scenario.stages.items())
+        }
+        self.streams = {
+            name: StreamRuntime(self, name, scenario, seed, replication)
+            for name in scenario.streams
+        }
+        self.arrived = 0
+        self.exited = 0
+        self.inside = 0
+        self.inside_at_horizon = 0
+        self.emptied: simpy.Event | None = None
+
+    # --- the traveller's journey -------------------------------------------------------------
+
+    def arrive(self, event: Timeout) -> None:
+        """A traveller of the event's stream reaches the port and heads for its first stage."""
+        stream = event._value
+        self.expect(stream)  # the next traveller of the stream is on its way
+        t = stream.traveller(self.env.now)
+        self.arrived += 1
+        self.inside += 1
+        if self.tracing:
+            t.trace = []
+        if not t.legs:  # referred nowhere, not even to primary: through at once
+            t.bucket.pending -= 1
+            if t.counted:
+                t.bucket.waits.append(0.0)
+            self.leave(t)
+            return
+        self.queue_at_stage(t)
+
+    def queue_at_stage(self, t: Traveller) -> None:
+        """Choose a lane at the next stage and join its line."""
+        t.stage_arrival = self.env.now
+        stage, groups, _ = t.legs[t.step]
+        stage.join(t, groups)
+
+    def inspection_started(self, t: Traveller, stage: StageLanes, now: float) -> None:
+        """Called by a lane when ``t`` reaches a booth: the wait at this stage is over.
+
+        The port's published wait is the wait before the first stage (primary inspection).
+        """
+        if t.step == 0:
+            bucket = t.bucket
+            bucket.pending -= 1
+            if t.counted:
+                bucket.waits.append(now - t.arrival)
+        if t.counted:
+            stats = t.stream.stats
+            stats.stage_wait_sum[stage.index] += now - t.stage_arrival
+            stats.stage_visits[stage.index] += 1
+        if t.trace is not None:
+            t.trace.append((stage.name, t.lane.group.name, t.lane.index, t.stage_arrival, now))
+
+    def inspection_ended(self, t: Traveller) -> None:
+        """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
+        if t.trace is not None:
+            t.trace[-1] += (self.env.now,)
+        t.step += 1
+        if t.step < len(t.legs):
+            self.queue_at_stage(t)
+        else:
+            self.leave(t)
+
+    def leave(self, t: Traveller) -> None:
+        """``t`` leaves the port."""
+        now = self.env.now
+        self.exited += 1
+        self.inside -= 1
+        stats = t.stream.stats
+        if t.counted:
+            stats.time_in_port_sum += now - t.arrival
+            stats.exits += 1
+        if self.warmup <= now <= self.horizon:
+            stats.exits_counted += 1
+        if t.trace is not None:
+            self.trace_rows.append((t.stream.name, t.arrival, tuple(t.trace), now))
+        if self.inside == 0 and self.emptied is not None and not self.emptied.triggered:
+            self.emptied.succeed()
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def expect(self, stream: StreamRuntime) -> None:
+        """Schedule the next arrival of ``stream`` (non-homogeneous Poisson, exact).
+
+        Each arrival is one timed event whose callback is :meth:`arrive`; no process per
+        traveller is needed, which is most of what makes the model fast.
+        """
+        time = next(stream.arrival_times, None)
+        if time is not None:
+            Timeout(self.env, time - self.env.now, stream).callbacks.append(self.arrive)
+
+    def clock(self):
+        """At each hour: close the hour's statistics, then open or close lanes by schedule."""
+        env = self.env
+        hour = 0
+        while True:
+            for stage in self.stages.values():
+                for group in stage.groups.values():
+                    if hour > 0:
+                        previous = hour - 1
+                        counted = self.warmup <= previous * HOUR and previous * HOUR < self.horizon
+                        group.stats.close_hour(previous, env.now, group.open, counted)
+                    group.set_open(group.schedule[hour % 24])
+                stage.release_held()
+            for stream in self.streams.values():
+                stream.stats.finish_hours(before=hour)
+            hour += 1
+            yield env.timeout(hour * HOUR - env.now)
+
+    def run(self) -> None:
+        """Run arrivals until the horizon, then let the port empty."""
+        env = self.env
+        env.process(self.clock())
+        for stream in self.streams.values():
+            stream.arrival_times = arrival_times(stream.rates, self.horizon, stream.unit_gaps)
+            self.expect(stream)
+        env.run(until=self.horizon)
+        self.inside_at_horizon = self.inside
+        if self.inside:
+            self.emptied = env.event()
+            env.run(until=env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
+        for stream in self.streams.values():
+            stream.stats.finish_hours()
+
+
+@dataclass
+class ReplicationResult:
+    """One replication as tables: plain numbers, no simulation objects (picklable, small)."""
+
+    replication: int
+    metrics: dict[str, dict[str, float]]
+    """stream (and 'all') -> metric name -> value."""
+    hourly: list[tuple]
+    """(day, hour, stream, arrivals, wait_mean_min, wait_p95_min)."""
+    lanes_hourly: list[tuple]
+    """(day, hour, stage, lane_group, lanes_open, utilization, queue_mean, queue_max)."""
+    checks: dict[str, int]
+    """Conservation counts: arrived, exited, inside_at_horizon, left_inside."""
+    trace: list[tuple] | None = field(default=None)
+    """With tracing: (stream, arrival_s, ((stage, group, lane, queued_s, start_s, end_s), ...),
+    exit_s) per traveller."""
+
+
+def simulate(
+    scenario: Scenario, seed: int | None = None, replication: int = 0, trace: bool = False
+) -> ReplicationResult:
+    """Run one replication of ``scenario`` and return its tables.
+
+    A pure function: the same scenario, seed and replication always give the same result.
+    """
+    seed = scenario.seed if seed is None else seed
+    port = Port(scenario, seed, replication, trace)
+    port.run()
+    return _result(port, replication)
+
+
+def _result(port: Port, replication: int) -> ReplicationResult:
+    scenario = port.scenario
+    counted_hours = (scenario.horizon - scenario.warmup) / HOUR
+    stage_names = list(scenario.stages)
+    metrics: dict[str, dict[str, float]] = {}
+    all_hist = None
+    totals = {
+        "count": 0,
+        "wait_sum": 0.0,
+        "wait_max": 0.0,
+        "tip": 0.0,
+        "exits": 0,
+        "exits_counted": 0,
+    }
+    stage_sum = dict.fromkeys(stage_names, 0.0)
+    stage_n = dict.fromkeys(stage_names, 0)
+    for name, stream in port.streams.items():
+        s = stream.stats
+        m = _stream_metrics(
+            s.count,
+            s.wait_sum,
+            s.wait_max,
+            s.histogram,
+            s.time_in_port_sum,
+            s.exits,
+            s.exits_counted,
+            counted_hours,
+        )
+        for stage in scenario.streams[name].route:
+            index = port.stages[stage].index
+            visits = s.stage_visits[index]
+            wait = s.stage_wait_sum[index]
+            m[f"{stage}.visits"] = float(visits)
+            m[f"{stage}.wait_mean_min"] = wait / visits / 60 if visits else math.nan
+            stage_sum[stage] += wait
+            stage_n[stage] += visits
+        metrics[name] = m
+        totals["count"] += s.count
+        totals["wait_sum"] += s.wait_sum
+        totals["wait_max"] = max(totals["wait_max"], s.wait_max)
+        totals["tip"] += s.time_in_port_sum
+        totals["exits"] += s.exits
+        totals["exits_counted"] += s.exits_counted
+        all_hist = _add(all_hist, s.histogram)
+    everyone = _stream_metrics(
+        totals["count"],
+        totals["wait_sum"],
+        totals["wait_max"],
+        all_hist,
+        totals["tip"],
+        totals["exits"],
+        totals["exits_counted"],
+        counted_hours,
+    )
+    for stage_name, stage in port.stages.items():
+        visits = stage_n[stage_name]
+        everyone[f"{stage_name}.visits"] = float(visits)
+        everyone[f"{stage_name}.wait_mean_min"] = (
+            stage_sum[stage_name] / visits / 60 if visits else math.nan
+        )
+        busy = sum(g.stats.total_busy for g in stage.groups.values())
+        staffed = sum(g.stats.total_staffed for g in stage.groups.values())
+        everyone[f"{stage_name}.utilization"] = busy / staffed if staffed else math.nan
+    metrics["all"] = everyone
+
+    hourly = []
+    for name, stream in port.streams.items():
+        for hour, (n, mean, p95) in sorted(stream.stats.hourly.items()):
+            hourly.append((hour // 24, hour % 24, name, n, mean / 60, p95 / 60))
+    hourly.sort(key=lambda row: (row[0], row[1]))
+    lanes_hourly = []
+    for stage_name, stage in port.stages.items():
+        for group_name, group in stage.groups.items():
+            for hour, lanes_open, util, queue_mean, queue_max in group.stats.rows:
+                lanes_hourly.append(
+                    (
+                        hour // 24,
+                        hour % 24,
+                        stage_name,
+                        group_name,
+                        lanes_open,
+                        util,
+                        queue_mean,
+                        queue_max,
+                    )
+                )
+    lanes_hourly.sort(key=lambda row: (row[0], row[1]))
+    checks = {
+        "arrived": port.arrived,
+        "exited": port.exited,
+        "inside_at_horizon": port.inside_at_horizon,
+        "left_inside": port.inside,
+    }
+    return ReplicationResult(
+        replication,
+        metrics,
+        hourly,
+        lanes_hourly,
+        checks,
+        port.trace_rows if port.tracing else None,
+    )
+
+
+def _add(a, b):
+    if a is None:
+        return b.copy()
+    if len(b) > len(a):
+        a, b = b.copy(), a
+    a[: len(b)] += b
+    return a
+
+
+def _stream_metrics(
+    count, wait_sum, wait_max, histogram, tip, exits, exits_counted, counted_hours
+) -> dict[str, float]:
+    nan = math.nan
+    return {
+        "entities": float(count),
+        "throughput_per_hour": exits_counted / counted_hours,
+        "wait_mean_min": wait_sum / count / 60 if count else nan,
+        "wait_p50_min": histogram_percentile(histogram, 50) / 60,
+        "wait_p90_min": histogram_percentile(histogram, 90) / 60,
+        "wait_p95_min": histogram_percentile(histogram, 95) / 60,
+        "wait_max_min": wait_max / 60 if count else nan,
+        "time_in_port_mean_min": tip / exits / 60 if exits else nan,
+    }
+
+
+__all__ = ["GroupStats", "Port", "ReplicationResult", "Traveller", "simulate"]

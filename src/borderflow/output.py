@@ -1,0 +1,101 @@
+"""Writing a run's tables (CSV, JSON) and printing them for a person to read."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .runner import RunResult
+
+FILES = {
+    "summary": "summary.csv",
+    "replications": "replications.csv",
+    "hourly": "hourly.csv",
+    "lanes_hourly": "lanes_hourly.csv",
+}
+
+
+def _cell(value: object) -> object:
+    """CSV cell: NaN as an empty cell, floats in their shortest exact form (byte-stable)."""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return value
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write ``rows`` under a header; the file appears complete or not at all."""
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(v) for v in row] for row in rows)
+    partial.replace(path)
+
+
+def write_run(result: RunResult, directory: str | Path, trace: bool = False) -> list[Path]:
+    """Write ``summary.csv``, ``replications.csv``, ``hourly.csv``, ``lanes_hourly.csv``,
+    ``run.json`` (and ``trace.csv`` when traced) into ``directory``; return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, name in FILES.items():
+        columns, rows = result.table(table)
+        write_csv(directory / name, columns, rows)
+        written.append(directory / name)
+    if trace:
+        columns, rows = result.table("trace")
+        write_csv(directory / "trace.csv", columns, rows)
+        written.append(directory / "trace.csv")
+    meta = directory / "run.json"
+    meta.write_text(json.dumps(result.metadata(), indent=2) + "\n", encoding="utf-8")
+    written.append(meta)
+    return written
+
+
+def _num(value: float, digits: int = 1) -> str:
+    return "-" if math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def print_run(result: RunResult, out: TextIO) -> None:
+    """The table a planner reads after ``borderflow run``."""
+    s = result.scenario
+    n = len(result.replications)
+    out.write(f"{s.name}\n")
+    out.write(
+        f"{n} replication{'s' if n != 1 else ''}, seed {result.seed}, "
+        f"{result.wall_time_s:.1f} s"
+        + ("  (INTERRUPTED: partial results)" if result.interrupted else "")
+        + "\n\n"
+    )
+    header = (
+        f"{'stream':<16}{'entities':>10}  {'wait mean [95% CI] min':<26}"
+        f"{'p50':>7}{'p95':>7}{'max':>8}{'in port':>9}"
+    )
+    out.write(header + "\n" + "-" * len(header) + "\n")
+    for stream, metrics in result.summary.items():
+        wait = metrics["wait_mean_min"]
+        ci = f"[{_num(wait.ci_low)}, {_num(wait.ci_high)}]" if wait.replications > 1 else ""
+        out.write(
+            f"{stream:<16}{_num(metrics['entities'].mean, 0):>10}  "
+            f"{_num(wait.mean) + ' ' + ci:<26}"
+            f"{_num(metrics['wait_p50_min'].mean):>7}{_num(metrics['wait_p95_min'].mean):>7}"
+            f"{_num(metrics['wait_max_min'].mean):>8}"
+            f"{_num(metrics['time_in_port_mean_min'].mean):>9}\n"
+        )
+    everyone = result.summary.get("all", {})
+    out.write("\nstage         utilization [95% CI]   mean wait min\n")
+    for stage in s.stages:
+        util = everyone.get(f"{stage}.utilization")
+        wait = everyone.get(f"{stage}.wait_mean_min")
+        if util is None:
+            continue
+        ci = f"[{_num(util.ci_low, 3)}, {_num(util.ci_high, 3)}]" if util.replications > 1 else ""
+        out.write(f"{stage:<14}{_num(util.mean, 3):>6} {ci:<17}{_num(wait.mean):>12}\n")
+    out.write(
+        "\nWaits are from arrival at the port to the start of primary inspection, "
+        "p50/p95/max are means over replications.\n"
+    )

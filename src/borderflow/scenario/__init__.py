@@ -1,0 +1,21 @@
+"""The user's description of a port: schema, loading, validation and errors."""
+
+from .errors import Problem, ScenarioError
+from .load import Document, load_document
+from .schema import Arrivals, Distribution, LaneGroup, Scenario, Stage, Stream
+from .validate import load_scenario, validate_document
+
+__all__ = [
+    "Arrivals",
+    "Distribution",
+    "Document",
+    "LaneGroup",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Stage",
+    "Stream",
+    "load_document",
+    "load_scenario",
+    "validate_document",
+]

@@ -1,0 +1,333 @@
+"""The scenario schema: what a port description may contain, as validated, immutable data.
+
+These pydantic models are the single definition of the scenario format. ``borderflow schema``
+prints them as JSON Schema; ``docs/scenario-format.md`` documents each key. Values are
+normalised on the way in: durations become seconds, distributions get their mean and CV filled
+in, hourly values become tuples of 24.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .units import UNIT_HELP, format_duration, parse_duration
+
+HOURS = 24
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*(s|sec|min|h|d)\s*$",
+            "description": UNIT_HELP,
+        }
+    ),
+]
+"""A duration written with a unit in the file, held in seconds."""
+
+Mode = Literal["car", "pedestrian", "truck", "bus"]
+DistName = Literal[
+    "exponential", "lognormal", "gamma", "uniform", "triangular", "deterministic", "empirical"
+]
+
+DEFAULT_OCCUPANTS: dict[str, float] = {"car": 1.5, "pedestrian": 1.0, "truck": 1.0, "bus": 30.0}
+"""Persons per vehicle when a stream gives no ``occupants`` (see docs/sources.md)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _hourly_schema(item: str) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": item, "minimum": 0},
+            {
+                "type": "array",
+                "items": {"type": item, "minimum": 0},
+                "minItems": 24,
+                "maxItems": 24,
+            },
+        ]
+    }
+
+
+def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
+    """Accept one non-negative number, or a list of 24 (one per hour of the day)."""
+    kind = "whole number" if integer else "number"
+
+    def one(v: Any, where: str) -> float | int:
+        ok = isinstance(v, int) if integer else isinstance(v, int | float)
+        if isinstance(v, bool) or not ok:
+            raise ValueError(f"expected a non-negative {kind}{where}, found {v!r}")
+        if v < 0 or (isinstance(v, float) and not math.isfinite(v)):
+            raise ValueError(f"{what} cannot be negative{where}, found {v!r}")
+        return v
+
+    if isinstance(value, list | tuple):
+        if len(value) != HOURS:
+            raise ValueError(
+                f"expected one {what} value for each of the 24 hours, found {len(value)} values"
+            )
+        return tuple(one(v, f" (hour {h})") for h, v in enumerate(value))
+    return one(value, "")
+
+
+def _profile(weights: tuple[float, ...]) -> tuple[float, ...]:
+    if len(weights) != HOURS:
+        raise ValueError(f"a profile needs 24 hourly weights, found {len(weights)}")
+    if any(w < 0 for w in weights) or not sum(weights) > 0:
+        raise ValueError("profile weights must be non-negative and not all zero")
+    return weights
+
+
+Profile = Annotated[tuple[float, ...], AfterValidator(_profile)]
+"""24 non-negative hourly weights of a daily shape (normalised when used)."""
+
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A share between 0 and 1."""
+
+
+class Distribution(_Model):
+    """A service-time distribution, by mean and CV or by its natural parameters."""
+
+    dist: DistName
+    mean: Duration | None = None
+    cv: float | None = Field(None, ge=0)
+    median: Duration | None = None
+    sigma: float | None = Field(None, ge=0)
+    shape: float | None = Field(None, gt=0)
+    scale: Duration | None = None
+    min: Duration | None = None
+    max: Duration | None = None
+    mode: Duration | None = None
+    values: tuple[Duration, ...] | None = None
+    unit: str | None = Field(None, description="unit of plain numbers read from an empirical CSV")
+    _moments: tuple[float, float] = PrivateAttr((math.nan, math.nan))
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        given = {k for k in type(self).model_fields if getattr(self, k) is not None} - {
+            "dist",
+            "unit",
+        }
+        ways = _DIST_PARAMETERS[self.dist]
+        for way in ways:
+            if given == set(way):
+                break
+        else:
+            options = " or ".join("{" + ", ".join(w) + "}" for w in ways)
+            raise ValueError(
+                f"{self.dist} takes {options}, found "
+                + ("{" + ", ".join(sorted(given)) + "}" if given else "no parameters")
+            )
+        mean, cv = _mean_cv(self)
+        if not (mean > 0 and math.isfinite(mean)):
+            raise ValueError(f"{self.dist}: the mean must be a positive duration, found {mean:g} s")
+        self._moments = (mean, cv)
+        return self
+
+    @property
+    def moments(self) -> tuple[float, float]:
+        """(mean in seconds, coefficient of variation), whichever parameters were given."""
+        return self._moments
+
+
+_DIST_PARAMETERS: dict[str, list[tuple[str, ...]]] = {
+    "exponential": [("mean",)],
+    "lognormal": [("mean", "cv"), ("median", "sigma")],
+    "gamma": [("mean", "cv"), ("shape", "scale")],
+    "uniform": [("min", "max"), ("mean", "cv")],
+    "triangular": [("min", "mode", "max")],
+    "deterministic": [("mean",)],
+    "empirical": [("values",)],
+}
+
+
+def _mean_cv(d: Distribution) -> tuple[float, float]:
+    """Mean (s) and coefficient of variation implied by the given parameters."""
+    if d.dist == "exponential":
+        return d.mean, 1.0
+    if d.dist == "deterministic":
+        return d.mean, 0.0
+    if d.dist == "lognormal":
+        if d.mean is not None:
+            return d.mean, d.cv
+        return d.median * math.exp(d.sigma**2 / 2), math.sqrt(math.expm1(d.sigma**2))
+    if d.dist == "gamma":
+        if d.mean is not None:
+            if d.cv == 0:
+                raise ValueError("gamma: cv must be positive (use deterministic for cv 0)")
+            return d.mean, d.cv
+        return d.shape * d.scale, 1 / math.sqrt(d.shape)
+    if d.dist == "uniform":
+        if d.mean is not None:
+            if d.cv > 1 / math.sqrt(3):
+                raise ValueError(f"uniform: cv can be at most 0.577 (1/sqrt 3), found {d.cv:g}")
+            return d.mean, d.cv
+        if not 0 <= d.min < d.max:
+            raise ValueError(
+                f"uniform: need 0 <= min < max, found min {d.min:g} s, max {d.max:g} s"
+            )
+        mean = (d.min + d.max) / 2
+        return mean, (d.max - d.min) / math.sqrt(12) / mean
+    if d.dist == "triangular":
+        a, c, b = d.min, d.mode, d.max
+        if not (0 <= a <= c <= b and a < b):
+            raise ValueError("triangular: need 0 <= min <= mode <= max and min < max")
+        mean = (a + b + c) / 3
+        var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        return mean, math.sqrt(var) / mean
+    values = d.values
+    if len(values) < 1 or any(v < 0 for v in values):
+        raise ValueError("empirical: needs at least one observed time, none negative")
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / len(values)
+    return mean, (math.sqrt(var) / mean if mean > 0 else 0.0)
+
+
+class Arrivals(_Model):
+    """How many of a stream arrive: per day with a daily profile, or per hour."""
+
+    per_day: float | None = Field(None, ge=0)
+    per_hour: Annotated[Any, WithJsonSchema(_hourly_schema("number"))] = None
+    profile: str | None = None
+
+    @field_validator("per_hour")
+    @classmethod
+    def _per_hour(cls, value: Any) -> Any:
+        return None if value is None else hourly_values(value, "per_hour", integer=False)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Arrivals:
+        if (self.per_day is None) == (self.per_hour is None):
+            raise ValueError("give either per_day (with an optional profile) or per_hour")
+        if self.profile is not None and self.per_day is None:
+            raise ValueError("a profile goes with per_day; per_hour already gives the hourly rates")
+        return self
+
+
+class Stream(_Model):
+    """A traffic class: who arrives, how many, and which stages they pass."""
+
+    mode: Mode = "car"
+    description: str = ""
+    occupants: float | None = Field(None, gt=0)
+    arrivals: Arrivals
+    route: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_occupants(self) -> Stream:
+        if self.occupants is None:
+            object.__setattr__(self, "occupants", DEFAULT_OCCUPANTS[self.mode])
+        return self
+
+
+class LaneGroup(_Model):
+    """Lanes (or officer stations, or bays) of one kind at one stage."""
+
+    lanes: int = Field(ge=0)
+    booths_per_lane: int = Field(1, ge=1, le=4)
+    serves: tuple[str, ...] | None = None
+    open: Annotated[Any, WithJsonSchema(_hourly_schema("integer"))] = None
+    queue: Literal["per_lane", "shared"] = "per_lane"
+    description: str = ""
+
+    @field_validator("open")
+    @classmethod
+    def _open(cls, value: Any) -> Any:
+        return None if value is None else hourly_values(value, "open lanes", integer=True)
+
+    @model_validator(mode="after")
+    def _fits(self) -> LaneGroup:
+        if self.open is None:
+            object.__setattr__(self, "open", self.lanes)
+        values = self.open if isinstance(self.open, tuple) else (self.open,)
+        if max(values) > self.lanes:
+            raise ValueError(
+                f"open lanes ({max(values)}) cannot exceed the {self.lanes} lanes of the group"
+            )
+        return self
+
+    def open_at(self, hour: int) -> int:
+        """Lanes open in ``hour`` (0–23)."""
+        return self.open[hour] if isinstance(self.open, tuple) else self.open
+
+
+class Stage(_Model):
+    """An inspection step (primary, secondary, X-ray ...) with its lane groups and times."""
+
+    description: str = ""
+    lanes: dict[str, LaneGroup] = Field(min_length=1)
+    service: dict[str, Distribution] = Field(min_length=1)
+    visit: dict[str, Share] | None = None
+
+    def service_for(self, stream: str) -> Distribution:
+        """The service distribution of ``stream`` at this stage."""
+        return self.service[stream] if stream in self.service else self.service["default"]
+
+    def visit_share(self, stream: str) -> float:
+        """Share of ``stream`` that visits this stage (1 when the stage has no ``visit`` map)."""
+        if self.visit is None:
+            return 1.0
+        return self.visit[stream] if stream in self.visit else self.visit["default"]
+
+
+class Scenario(_Model):
+    """A port on a day (or days): streams, stages, lanes, schedules, and how to run it."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    horizon: Duration = 86400.0
+    warmup: Duration = 0.0
+    replications: int = Field(10, ge=1)
+    seed: int = Field(0, ge=0)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    streams: dict[str, Stream] = Field(min_length=1)
+    stages: dict[str, Stage] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _times(self) -> Scenario:
+        if self.horizon <= 0:
+            raise ValueError("horizon must be positive")
+        if not 0 <= self.warmup < self.horizon:
+            raise ValueError(
+                f"warmup ({format_duration(self.warmup)}) must be shorter than the horizon "
+                f"({format_duration(self.horizon)})"
+            )
+        return self
+
+    def hourly_rates(self, stream: str) -> tuple[float, ...]:
+        """Arrivals per hour of ``stream`` for each hour of the day."""
+        arrivals = self.streams[stream].arrivals
+        if arrivals.per_hour is not None:
+            rate = arrivals.per_hour
+            return rate if isinstance(rate, tuple) else (float(rate),) * HOURS
+        weights = self.profiles[arrivals.profile] if arrivals.profile else (1.0,) * HOURS
+        total = sum(weights)
+        return tuple(arrivals.per_day * w / total for w in weights)
+
+    def groups_serving(self, stage: str, stream: str) -> list[str]:
+        """Names of the lane groups of ``stage`` that serve ``stream``."""
+        return [
+            name
+            for name, group in self.stages[stage].lanes.items()
+            if group.serves is None or stream in group.serves
+        ]

@@ -1,0 +1,53 @@
+"""Durations with units.
+
+Scenario files give every duration as a string with a unit (``70 s``, ``25 min``, ``24 h``,
+``2 d``) so that nobody has to guess whether ``70`` meant seconds or minutes. Internally the
+model keeps time in seconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNITS: dict[str, float] = {
+    "s": 1.0,
+    "sec": 1.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+}
+"""Accepted units and their length in seconds."""
+
+_DURATION = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]+)\s*$")
+
+UNIT_HELP = "a duration with a unit, e.g. '70 s', '25 min', '24 h' or '2 d' (units: s, min, h, d)"
+
+
+def parse_duration(value: object) -> float:
+    """Return ``value`` (such as ``"25 min"``) in seconds.
+
+    Raises:
+        ValueError: for a bare number, an unknown unit or anything that is not a duration; the
+            message names the accepted units.
+    """
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"expected {UNIT_HELP}, found {value!r} (no unit)")
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"expected {UNIT_HELP}, found {value!r}")
+    number, unit = match.groups()
+    factor = UNITS.get(unit.lower())
+    if factor is None:
+        raise ValueError(f"unknown unit {unit!r} in {value!r}: expected {UNIT_HELP}")
+    return float(number) * factor
+
+
+def format_duration(seconds: float) -> str:
+    """Write ``seconds`` back as the shortest readable duration string (``90 s``, ``25 min``)."""
+    for unit in ("d", "h", "min"):
+        size = UNITS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)} {unit}"
+    if seconds == int(seconds):
+        return f"{int(seconds)} s"
+    return f"{seconds!r} s"  # shortest text that reads back to the same float
