@@ -84,8 +84,8 @@ class StreamRuntime:
                 )
             )
         gaps = generator(seed, replication, f"arrivals/{name}")
-        self.unit_gaps = gaps.standard_exponential
-        self.arrival_times = iter(())
+        self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
+        """Arrival times (s) of this stream's travellers, in order."""
         self.stats = StreamStats(name, len(scenario.stages))
         self.warmup = scenario.warmup
         self.bucket = self.stats.bucket(0)
@@ -234,7 +234,6 @@ class Port:
         env = self.env
         env.process(self.clock())
         for stream in self.streams.values():
-            stream.arrival_times = arrival_times(stream.rates, self.horizon, stream.unit_gaps)
             self.expect(stream)
         env.run(until=self.horizon)
         self.inside_at_horizon = self.inside

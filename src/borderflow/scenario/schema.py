@@ -257,17 +257,18 @@ class LaneGroup(_Model):
 
     @model_validator(mode="after")
     def _fits(self) -> LaneGroup:
-        if self.open is None:
-            object.__setattr__(self, "open", self.lanes)
-        values = self.open if isinstance(self.open, tuple) else (self.open,)
-        if max(values) > self.lanes:
-            raise ValueError(
-                f"open lanes ({max(values)}) cannot exceed the {self.lanes} lanes of the group"
-            )
+        if self.open is not None:
+            values = self.open if isinstance(self.open, tuple) else (self.open,)
+            if max(values) > self.lanes:
+                raise ValueError(
+                    f"open lanes ({max(values)}) cannot exceed the {self.lanes} lanes of the group"
+                )
         return self
 
     def open_at(self, hour: int) -> int:
-        """Lanes open in ``hour`` (0–23)."""
+        """Lanes open in ``hour`` (0–23); all of them when no schedule is given."""
+        if self.open is None:
+            return self.lanes
         return self.open[hour] if isinstance(self.open, tuple) else self.open
 
 

@@ -82,7 +82,7 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
                         f"(add it to the 'serves' list of one of: {', '.join(stage.lanes)})",
                     )
                 )
-            elif all(max(_hours(s.stages[stage_name].lanes[g].open)) == 0 for g in groups):
+            elif all(stage.lanes[g].open_at(h) == 0 for g in groups for h in range(24)):
                 out.append(
                     (
                         where,
@@ -122,10 +122,6 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
                     ((("stages", stage_name, part, key)), _unknown("stream", key, s.streams))
                 )
     return out
-
-
-def _hours(value: Any) -> tuple:
-    return value if isinstance(value, tuple) else (value,)
 
 
 def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
