@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from model_helpers import one_queue, scripted_port, trace_of
 
 

@@ -45,7 +45,7 @@ def test_arrivals_stop_at_horizon_and_are_sorted():
     rng = np.random.default_rng(13)
     times = list(arrival_times([500.0] * 24, 5000.0, rng.standard_exponential))
     assert times == sorted(times)
-    assert 0 <= times[0] and times[-1] < 5000.0
+    assert times[0] >= 0 and times[-1] < 5000.0
 
 
 CASES = [
