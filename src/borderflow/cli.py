@@ -118,14 +118,25 @@ def _run(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
-    result = run(
-        args.file,
-        replications=args.replications,
-        seed=args.seed,
-        overrides=tuple(args.overrides),
-        trace=args.trace,
-        progress=progress,
-    )
+    try:
+        result = run(
+            args.file,
+            replications=args.replications,
+            seed=args.seed,
+            overrides=tuple(args.overrides),
+            trace=args.trace,
+            progress=progress,
+        )
+    except Exception as exc:
+        partial = getattr(exc, "partial_result", None)
+        if partial is not None and partial.replications and args.output:
+            write_run(partial, args.output, trace=args.trace)
+            print(
+                f"the {len(partial.replications)} replications finished before the error "
+                f"are in {args.output}",
+                file=sys.stderr,
+            )
+        raise
     if not result.replications:
         print(
             "interrupted before the first replication finished; nothing to write", file=sys.stderr

@@ -251,6 +251,12 @@ def run(
                 progress(len(result.replications), scenario.replications)
     except KeyboardInterrupt:
         result.interrupted = True
+    except Exception as exc:
+        # keep what was computed: the caller can still write the finished replications
+        result.interrupted = True
+        result.wall_time_s = time.perf_counter() - start
+        exc.partial_result = result  # type: ignore[attr-defined]
+        raise
     result.wall_time_s = time.perf_counter() - start
     return result
 
