@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from .output import OutputError
 from .scenario import ScenarioError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -90,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OutputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
     except Exception:  # an internal error: say so, with the details a bug report needs
@@ -102,6 +106,9 @@ def _run(args: argparse.Namespace) -> int:
     from .output import print_run, write_run
     from .runner import run
 
+    if args.seed is not None and args.seed < 0:
+        print(f"--seed: expected a non-negative whole number, found {args.seed}", file=sys.stderr)
+        return EXIT_INPUT
     if args.replications is not None and args.replications < 1:
         print(
             f"--replications: expected a positive number, found {args.replications}",
@@ -210,8 +217,11 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(Scenario.model_json_schema(mode="validation"), indent=2) + "\n"
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise OutputError(f"cannot write {args.output}: {exc.strerror}") from None
     else:
         sys.stdout.write(text)
     return EXIT_OK

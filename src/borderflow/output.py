@@ -36,10 +36,25 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object
     partial.replace(path)
 
 
+class OutputError(Exception):
+    """An output folder or file that cannot be written (message says which and why)."""
+
+
 def write_run(result: RunResult, directory: str | Path, trace: bool = False) -> list[Path]:
     """Write ``summary.csv``, ``replications.csv``, ``hourly.csv``, ``lanes_hourly.csv``,
-    ``run.json`` (and ``trace.csv`` when traced) into ``directory``; return the paths."""
-    directory = Path(directory)
+    ``run.json`` (and ``trace.csv`` when traced) into ``directory``; return the paths.
+
+    Raises:
+        OutputError: when the folder cannot be created or a file cannot be written.
+    """
+    try:
+        return _write_run(result, Path(directory), trace)
+    except OSError as exc:
+        where = exc.filename or directory
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
+
+
+def _write_run(result: RunResult, directory: Path, trace: bool) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for table, name in FILES.items():

@@ -123,7 +123,7 @@ class RunResult:
             columns += [
                 f"{stage}.lane_group",
                 f"{stage}.lane",
-                f"{stage}.queue_min",
+                f"{stage}.joined_min",
                 f"{stage}.start_min",
                 f"{stage}.end_min",
             ]
@@ -239,8 +239,12 @@ def run(
             scenario.model_dump(mode="json", exclude_none=True), tuple(overrides)
         )
     if replications is not None:
+        if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+            raise ValueError(f"replications must be a positive whole number, not {replications!r}")
         scenario = scenario.model_copy(update={"replications": replications})
     if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
         scenario = scenario.model_copy(update={"seed": seed})
     result = RunResult(scenario, scenario.seed, [], source, tuple(overrides))
     start = time.perf_counter()

@@ -155,3 +155,14 @@ def test_hourly_rows_cover_all_arrivals():
         assert hourly == result.metrics[stream]["entities"]
     waits = np.array([row[4] for row in result.hourly])
     assert np.all(waits >= 0)
+
+
+@pytest.mark.parametrize("warmup", ["0 h", "90 min"])
+def test_every_counted_hour_has_a_lane_row(warmup):
+    # Also when the port is empty at the horizon and the clock never reaches the last hour.
+    scenario = one_queue(lanes=2, per_hour=[30] * 2 + [0] * 22, horizon="3 h", warmup=warmup)
+    for replication in range(3):
+        result = simulate(scenario, replication=replication)
+        hours = [hour for _, hour, *_ in result.lanes_hourly]
+        first = 0 if warmup == "0 h" else 1
+        assert hours == list(range(first, 3))

@@ -159,7 +159,7 @@ class GroupStats:
     def close_hour(self, hour: int, now: float, lanes_open: int, counted: bool) -> None:
         self.change(now)
         if counted:
-            utilization = self.area_busy / self.area_staffed if self.area_staffed > 0 else 0.0
+            utilization = self.area_busy / self.area_staffed if self.area_staffed > 0 else math.nan
             self.rows.append(
                 (hour, lanes_open, utilization, self.area_waiting / HOUR, self.max_waiting)
             )

@@ -214,24 +214,33 @@ class Port:
     def clock(self):
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
         env = self.env
-        hour = 0
         while True:
+            hour = self.hour
+            self.close_hour()
             for stage in self.stages.values():
                 for group in stage.groups.values():
-                    if hour > 0:
-                        previous = hour - 1
-                        counted = self.warmup <= previous * HOUR and previous * HOUR < self.horizon
-                        group.stats.close_hour(previous, env.now, group.open, counted)
                     group.set_open(group.schedule[hour % 24])
                 stage.release_held()
-            for stream in self.streams.values():
-                stream.stats.finish_hours(before=hour)
-            hour += 1
-            yield env.timeout(hour * HOUR - env.now)
+            yield env.timeout((hour + 1) * HOUR - env.now)
+            self.hour = hour + 1
+
+    def close_hour(self) -> None:
+        """Close the statistics of the hour before ``self.hour`` (at its end)."""
+        hour = self.hour
+        if hour > 0:
+            previous = hour - 1
+            # an hour is reported when it overlaps the counted period [warmup, horizon)
+            counted = previous * HOUR < self.horizon and hour * HOUR > self.warmup
+            for stage in self.stages.values():
+                for group in stage.groups.values():
+                    group.stats.close_hour(previous, hour * HOUR, group.open, counted)
+        for stream in self.streams.values():
+            stream.stats.finish_hours(before=hour)
 
     def run(self) -> None:
         """Run arrivals until the horizon, then let the port empty."""
         env = self.env
+        self.hour = 0
         env.process(self.clock())
         for stream in self.streams.values():
             self.expect(stream)
@@ -240,6 +249,11 @@ class Port:
         if self.inside:
             self.emptied = env.event()
             env.run(until=env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
+        # close the hours the clock has not reached: nothing changes after the last event
+        last = math.ceil(max(env.now, self.horizon) / HOUR)
+        while self.hour < last:
+            self.hour += 1
+            self.close_hour()
         for stream in self.streams.values():
             stream.stats.finish_hours()
 

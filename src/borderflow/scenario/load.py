@@ -7,7 +7,10 @@ exactly where a problem is. Nothing downstream of this module reads YAML.
 
 from __future__ import annotations
 
+import copy
 import csv
+import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
@@ -136,6 +139,8 @@ def _merge(base: Document, over: Document) -> Document:
             for key, value in b.items():
                 child = (*path, key)
                 if key in out:
+                    if child in over.positions:
+                        positions[child] = over.positions[child]
                     out[key] = merge(out[key], value, child)
                 else:
                     _drop(positions, child)
@@ -164,32 +169,42 @@ def _copy(src: dict[Path, Position], dst: dict[Path, Position], path: Path) -> N
             dst[key] = value
 
 
-def load_document(path: str | FilePath, overrides: list[str] | tuple[str, ...] = ()) -> Document:
-    """Read a scenario file, resolve its ``extends`` chain and apply ``--set`` overrides."""
-    doc = _resolve_extends(FilePath(path), ())
+def load_document(
+    source: str | FilePath | dict[str, Any], overrides: list[str] | tuple[str, ...] = ()
+) -> Document:
+    """Read a scenario (a file, or the same content as a dict), resolve its ``extends`` chain,
+    apply ``--set`` overrides and read empirical CSV files.
+
+    In a dict, ``extends`` and CSV ``file:`` paths are relative to the working directory.
+    """
+    if isinstance(source, dict):
+        doc = Document(copy.deepcopy(source), {(): ("<dict>", None, None)}, "<dict>")
+        doc = _extend(doc, FilePath("."), ())
+    else:
+        path = FilePath(source)
+        doc = _extend(read_yaml(path), path.parent, (path.resolve(),))
     if overrides:
         doc = apply_overrides(doc, overrides)
     _read_empirical_files(doc)
     return doc
 
 
-def _resolve_extends(path: FilePath, chain: tuple[FilePath, ...]) -> Document:
-    doc = read_yaml(path)
+def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> Document:
+    """Merge ``doc`` over the file its ``extends`` names (recursively)."""
     parent = doc.data.pop("extends", None)
     if parent is None:
         return doc
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError([doc.problem(("extends",), f"expected a file name, found {parent!r}")])
-    target = (path.parent / parent).resolve()
-    here = path.resolve()
-    if target == here or target in chain:
-        cycle = " -> ".join(p.name for p in (*chain, here, target))
+    target = FilePath(os.path.normpath(directory / parent))
+    if target.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, target))
         raise ScenarioError([doc.problem(("extends",), f"circular extends: {cycle}")])
     if not target.exists():
         raise ScenarioError(
             [doc.problem(("extends",), f"file not found: {parent!r} (looked for {target})")]
         )
-    base = _resolve_extends(target, (*chain, here))
+    base = _extend(read_yaml(target), target.parent, (*chain, target.resolve()))
     return _merge(base, doc)
 
 
@@ -201,6 +216,8 @@ def parse_key_path(text: str) -> Path:
     parts: list[str | int] = []
     pos = 0
     text = text.strip()
+    if ".." in text or text.startswith(".") or text.endswith("."):
+        raise ValueError(f"empty key in key path {text!r}")
     while pos < len(text):
         if text[pos] == ".":
             pos += 1
@@ -222,26 +239,46 @@ def parse_value(text: str) -> Any:
 
 
 def set_path(data: dict[str, Any], path: Path, value: Any) -> None:
-    """Set ``data[path] = value``, creating maps on the way; raise KeyError/IndexError/TypeError."""
+    """Set ``data[path] = value``. Every key on the way must exist; only the last may be new.
+
+    Raises:
+        ValueError: naming the first part of the path that does not fit the data.
+    """
     node: Any = data
-    for i, part in enumerate(path[:-1]):
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        where = format_path(path[:i]) if i else "the top level"
         if isinstance(part, int):
-            node = node[part]
+            if not isinstance(node, list):
+                found = "a map" if isinstance(node, dict) else f"{node!r}"
+                raise ValueError(
+                    f"{where} is not a list (it is {found}); "
+                    + (
+                        "use a key name, not an index"
+                        if isinstance(node, dict)
+                        else "set the whole value, e.g. key=[...]"
+                    )
+                )
+            if not -len(node) <= part < len(node):
+                raise ValueError(f"{where} has {len(node)} items; there is no item [{part}]")
+        elif not isinstance(node, dict):
+            raise ValueError(f"{where} is not a map (it is {node!r}); it has no key {part!r}")
+        elif part not in node and not last:
+            close = difflib.get_close_matches(part, [str(k) for k in node], n=1)
+            hint = (
+                f" (did you mean {close[0]!r}?)"
+                if close
+                else (f"; keys there: {', '.join(map(str, node))}" if node else "")
+            )
+            raise ValueError(f"no key {part!r} in {where}{hint}")
+        if last:
+            node[part] = value
         else:
-            if not isinstance(node, dict):
-                raise TypeError(f"{format_path(path[:i])} is not a map")
-            node = node.setdefault(part, {})
-    last = path[-1]
-    if isinstance(last, int) or isinstance(node, dict):
-        node[last] = value
-    else:
-        raise TypeError(f"{format_path(path[:-1])} is not a map")
+            node = node[part]
 
 
 def apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> Document:
     """Apply ``key.path=value`` overrides (as given to ``--set``) to a copy of ``doc``."""
-    import copy
-
     data = copy.deepcopy(doc.data)
     positions = dict(doc.positions)
     problems: list[Problem] = []
@@ -258,8 +295,8 @@ def apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> Do
         except ScenarioError as exc:
             problems.extend(Problem(origin, None, None, (), p.message) for p in exc.problems)
             continue
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            problems.append(Problem(origin, None, None, (), f"cannot set {key!r}: {exc}"))
+        except ValueError as exc:
+            problems.append(Problem(origin, None, None, (), f"cannot set {key.strip()!r}: {exc}"))
             continue
         _drop(positions, path)
         positions[path] = (origin, None, None)
@@ -287,16 +324,25 @@ def _read_empirical_files(doc: Document) -> None:
                 continue
             path = ("stages", stage_name, "service", key, "file")
             file, _, _ = doc.where(path)
-            base = FilePath(file).parent if not file.startswith("--set") else FilePath(".")
-            target = base / str(spec["file"])
+            in_file = not file.startswith("--set") and not file.startswith("<")
+            base = FilePath(file).parent if in_file else FilePath(".")
+            target = FilePath(os.path.normpath(base / str(spec["file"])))
             try:
                 values = _read_times_csv(target, spec.get("column"), spec.get("unit"))
-            except (OSError, ValueError) as exc:
-                problems.append(doc.problem(path, f"cannot read {target}: {exc}"))
+            except FileNotFoundError:
+                problems.append(
+                    doc.problem(path, f"file not found: {spec['file']!r} (looked for {target})")
+                )
+                continue
+            except OSError as exc:
+                problems.append(doc.problem(path, f"cannot read {target}: {exc.strerror}"))
+                continue
+            except ValueError as exc:
+                problems.append(doc.problem(path, f"{target}: {exc}"))
                 continue
             spec = dict(spec)
-            spec.pop("file")
-            spec.pop("column", None)
+            for part in ("file", "column", "unit"):
+                spec.pop(part, None)
             spec["values"] = values
             service[key] = spec
     if problems:
@@ -320,7 +366,14 @@ def _read_times_csv(path: FilePath, column: str | None, unit: str | None) -> lis
             float(header[0].split()[0])
         except (ValueError, IndexError):
             start = 1
-    values = [row[index].strip() for row in rows[start:] if row and row[index].strip()]
+    values = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or not "".join(row).strip():
+            continue
+        if index >= len(row):
+            raise ValueError(f"row {number} has no column {index + 1}")
+        if row[index].strip():
+            values.append(row[index].strip())
     if unit:
         values = [f"{v} {unit}" for v in values]
     if not values:

@@ -2,8 +2,9 @@
 
 These pydantic models are the single definition of the scenario format. ``borderflow schema``
 prints them as JSON Schema; ``docs/scenario-format.md`` documents each key. Values are
-normalised on the way in: durations become seconds, distributions get their mean and CV filled
-in, hourly values become tuples of 24.
+normalised on the way in: durations become seconds, hourly values become tuples of 24. Numbers
+are strict: ``true`` or ``"2"`` is not a lane count. Checks that relate one part of a scenario to
+another (a route names a known stage ...) live in ``validate.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PrivateAttr,
+    Strict,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -42,6 +44,12 @@ Duration = Annotated[
 ]
 """A duration written with a unit in the file, held in seconds."""
 
+Number = Annotated[float, Strict()]
+"""A number (an integer is fine; true/false and quoted numbers are not)."""
+
+Count = Annotated[int, Strict()]
+"""A whole number (not 2.0, not true, not "2")."""
+
 Mode = Literal["car", "pedestrian", "truck", "bus"]
 DistName = Literal[
     "exponential", "lognormal", "gamma", "uniform", "triangular", "deterministic", "empirical"
@@ -58,6 +66,7 @@ class _Model(BaseModel):
 def _hourly_schema(item: str) -> dict[str, Any]:
     return {
         "anyOf": [
+            {"type": "null"},
             {"type": item, "minimum": 0},
             {
                 "type": "array",
@@ -76,6 +85,8 @@ def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
     def one(v: Any, where: str) -> float | int:
         ok = isinstance(v, int) if integer else isinstance(v, int | float)
         if isinstance(v, bool) or not ok:
+            if isinstance(v, str):
+                raise ValueError(f"expected a non-negative {kind}{where}, found the text {v!r}")
             raise ValueError(f"expected a non-negative {kind}{where}, found {v!r}")
         if v < 0 or (isinstance(v, float) and not math.isfinite(v)):
             raise ValueError(f"{what} cannot be negative{where}, found {v!r}")
@@ -98,10 +109,10 @@ def _profile(weights: tuple[float, ...]) -> tuple[float, ...]:
     return weights
 
 
-Profile = Annotated[tuple[float, ...], AfterValidator(_profile)]
+Profile = Annotated[tuple[Number, ...], AfterValidator(_profile)]
 """24 non-negative hourly weights of a daily shape (normalised when used)."""
 
-Share = Annotated[float, Field(ge=0, le=1)]
+Share = Annotated[Number, Field(ge=0, le=1)]
 """A share between 0 and 1."""
 
 
@@ -110,24 +121,30 @@ class Distribution(_Model):
 
     dist: DistName
     mean: Duration | None = None
-    cv: float | None = Field(None, ge=0)
+    cv: Number | None = Field(None, ge=0)
     median: Duration | None = None
-    sigma: float | None = Field(None, ge=0)
-    shape: float | None = Field(None, gt=0)
+    sigma: Number | None = Field(None, ge=0)
+    shape: Number | None = Field(None, gt=0)
     scale: Duration | None = None
     min: Duration | None = None
     max: Duration | None = None
     mode: Duration | None = None
     values: tuple[Duration, ...] | None = None
-    unit: str | None = Field(None, description="unit of plain numbers read from an empirical CSV")
+    file: str | None = Field(
+        None, description="empirical: a CSV file of observed times, relative to the scenario file"
+    )
+    column: str | None = Field(None, description="empirical file: the column to read")
+    unit: str | None = Field(None, description="empirical file: unit of plain numbers in it")
     _moments: tuple[float, float] = PrivateAttr((math.nan, math.nan))
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
-        given = {k for k in type(self).model_fields if getattr(self, k) is not None} - {
-            "dist",
-            "unit",
-        }
+        if self.file is not None or self.column is not None or self.unit is not None:
+            raise ValueError(
+                "file, column and unit describe an empirical CSV file and are read when the "
+                "scenario is loaded; give them with dist: empirical and file:"
+            )
+        given = {k for k in type(self).model_fields if getattr(self, k) is not None} - {"dist"}
         ways = _DIST_PARAMETERS[self.dist]
         for way in ways:
             if given == set(way):
@@ -206,7 +223,7 @@ def _mean_cv(d: Distribution) -> tuple[float, float]:
 class Arrivals(_Model):
     """How many of a stream arrive: per day with a daily profile, or per hour."""
 
-    per_day: float | None = Field(None, ge=0)
+    per_day: Number | None = Field(None, ge=0)
     per_hour: Annotated[Any, WithJsonSchema(_hourly_schema("number"))] = None
     profile: str | None = None
 
@@ -229,7 +246,7 @@ class Stream(_Model):
 
     mode: Mode = "car"
     description: str = ""
-    occupants: float | None = Field(None, gt=0)
+    occupants: Number | None = Field(None, gt=0)
     arrivals: Arrivals
     route: tuple[str, ...] = Field(min_length=1)
 
@@ -243,8 +260,8 @@ class Stream(_Model):
 class LaneGroup(_Model):
     """Lanes (or officer stations, or bays) of one kind at one stage."""
 
-    lanes: int = Field(ge=0)
-    booths_per_lane: int = Field(1, ge=1, le=4)
+    lanes: Count = Field(ge=0)
+    booths_per_lane: Count = Field(1, ge=1, le=4)
     serves: tuple[str, ...] | None = None
     open: Annotated[Any, WithJsonSchema(_hourly_schema("integer"))] = None
     queue: Literal["per_lane", "shared"] = "per_lane"
@@ -254,16 +271,6 @@ class LaneGroup(_Model):
     @classmethod
     def _open(cls, value: Any) -> Any:
         return None if value is None else hourly_values(value, "open lanes", integer=True)
-
-    @model_validator(mode="after")
-    def _fits(self) -> LaneGroup:
-        if self.open is not None:
-            values = self.open if isinstance(self.open, tuple) else (self.open,)
-            if max(values) > self.lanes:
-                raise ValueError(
-                    f"open lanes ({max(values)}) cannot exceed the {self.lanes} lanes of the group"
-                )
-        return self
 
     def open_at(self, hour: int) -> int:
         """Lanes open in ``hour`` (0–23); all of them when no schedule is given."""
@@ -291,29 +298,33 @@ class Stage(_Model):
         return self.visit[stream] if stream in self.visit else self.visit["default"]
 
 
+def _scenario_schema(schema: dict[str, Any]) -> None:
+    """A file that ``extends`` another may leave out what it inherits."""
+    required = schema.pop("required", [])
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["if"] = {"not": {"required": ["extends"]}}
+    schema["then"] = {"required": required}
+
+
 class Scenario(_Model):
     """A port on a day (or days): streams, stages, lanes, schedules, and how to run it."""
 
+    model_config = ConfigDict(json_schema_extra=_scenario_schema)
+
     name: str = Field(min_length=1)
     description: str = ""
-    horizon: Duration = 86400.0
-    warmup: Duration = 0.0
-    replications: int = Field(10, ge=1)
-    seed: int = Field(0, ge=0)
+    extends: str | None = Field(
+        None,
+        description="a scenario file this one changes: deep-merged under this file (maps merge "
+        "by key, lists replace); resolved when the file is loaded",
+    )
+    horizon: Annotated[Duration, Field(gt=0)] = Field("24 h", validate_default=True)
+    warmup: Annotated[Duration, Field(ge=0)] = Field("0 h", validate_default=True)
+    replications: Count = Field(10, ge=1)
+    seed: Count = Field(0, ge=0)
     profiles: dict[str, Profile] = Field(default_factory=dict)
     streams: dict[str, Stream] = Field(min_length=1)
     stages: dict[str, Stage] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _times(self) -> Scenario:
-        if self.horizon <= 0:
-            raise ValueError("horizon must be positive")
-        if not 0 <= self.warmup < self.horizon:
-            raise ValueError(
-                f"warmup ({format_duration(self.warmup)}) must be shorter than the horizon "
-                f"({format_duration(self.horizon)})"
-            )
-        return self
 
     def hourly_rates(self, stream: str) -> tuple[float, ...]:
         """Arrivals per hour of ``stream`` for each hour of the day."""

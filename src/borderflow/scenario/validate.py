@@ -1,8 +1,9 @@
 """From plain data to a :class:`Scenario`, with every problem reported at its place in the file.
 
-Two passes share one error list: pydantic checks each key's type and range; then the
-cross-references are checked (a stream's route names a known stage, a profile exists, each
-stage of a route has a lane that serves the stream, visit shares and service times exist).
+Two passes share one error list: pydantic checks each key's type and range, and the
+cross-references are checked on the plain data (a stream's route names a known stage, a profile
+exists, each stage of a route has a lane that serves the stream, visit shares and service times
+exist). Problems are listed in the order they appear in the files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
 from .schema import Scenario
+from .units import format_duration, parse_duration
 
 
 def load_scenario(
@@ -31,97 +33,166 @@ def load_scenario(
     Raises:
         ScenarioError: listing every problem found, each with file, line, column and key path.
     """
-    if isinstance(source, dict):
-        from .load import apply_overrides
-
-        doc = Document(dict(source), {(): ("<dict>", None, None)}, "<dict>")
-        if overrides:
-            doc = apply_overrides(doc, overrides)
-    else:
-        doc = load_document(source, overrides)
-    return validate_document(doc)
+    return validate_document(load_document(source, overrides))
 
 
 def validate_document(doc: Document) -> Scenario:
     """Validate a loaded document; raise :class:`ScenarioError` with all problems."""
+    problems: list[Problem] = []
+    scenario = None
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, doc)) from None
-    problems = [doc.problem(path, message) for path, message in check_references(scenario)]
+        problems.extend(_pydantic_problems(exc, doc))
+    seen = {(p.path, p.message) for p in problems}
+    for path, message in check_references(doc.data):
+        if (path, message) not in seen:
+            problems.append(doc.problem(path, message))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(sorted(problems, key=_file_order))
+    assert scenario is not None
     return scenario
 
 
-def check_references(s: Scenario) -> list[tuple[Path, str]]:
-    """Problems between parts of a structurally valid scenario, as (key path, message)."""
+def _file_order(problem: Problem) -> tuple:
+    return (problem.file, problem.line or 0, problem.column or 0)
+
+
+def _maps(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[tuple[int, str]]:
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+        if isinstance(value, list | tuple)
+        else []
+    )
+
+
+def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Problems between parts of a scenario, as (key path, message).
+
+    Works on the plain data, so that it runs even when some keys have the wrong type: a file
+    with a wrong type and a misspelt stage name gets both problems at once.
+    """
     out: list[tuple[Path, str]] = []
-    for name, stream in s.streams.items():
-        profile = stream.arrivals.profile
-        if profile is not None and profile not in s.profiles:
+    streams, stages, profiles = (_maps(data.get(k)) for k in ("streams", "stages", "profiles"))
+    out += _check_times(data)
+    for stage_name, stage in stages.items():
+        for group_name, group in _maps(_maps(stage).get("lanes")).items():
+            group = _maps(group)
+            where = ("stages", stage_name, "lanes", group_name)
+            lanes, open_ = group.get("lanes"), group.get("open")
+            values = open_ if isinstance(open_, list) else [open_]
+            numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+            if isinstance(lanes, int) and numbers and max(numbers) > lanes:
+                plural = "lane" if lanes == 1 else "lanes"
+                out.append(
+                    (
+                        (*where, "open"),
+                        f"open lanes ({max(numbers)}) cannot exceed the "
+                        f"{lanes} {plural} of the group",
+                    )
+                )
+            for i, stream in _names(group.get("serves")):
+                if stream not in streams:
+                    out.append(((*where, "serves", i), _unknown("stream", stream, streams)))
+        for part in ("service", "visit"):
+            for key in _maps(_maps(stage).get(part)):
+                if key != "default" and key not in streams:
+                    out.append(
+                        (("stages", stage_name, part, key), _unknown("stream", key, streams))
+                    )
+    for name, stream in streams.items():
+        stream = _maps(stream)
+        profile = _maps(stream.get("arrivals")).get("profile")
+        if isinstance(profile, str) and profile not in profiles:
             out.append(
-                (("streams", name, "arrivals", "profile"), _unknown("profile", profile, s.profiles))
+                (("streams", name, "arrivals", "profile"), _unknown("profile", profile, profiles))
             )
         seen: set[str] = set()
-        for i, stage_name in enumerate(stream.route):
-            where = ("streams", name, "route", i)
-            if stage_name not in s.stages:
-                out.append((where, _unknown("stage", stage_name, s.stages)))
-                continue
-            if stage_name in seen:
-                out.append((where, f"stage {stage_name!r} appears twice in the route"))
-            seen.add(stage_name)
-            stage = s.stages[stage_name]
-            groups = s.groups_serving(stage_name, name)
-            if not groups:
-                out.append(
-                    (
-                        where,
-                        f"no lane group of stage {stage_name!r} serves stream {name!r} "
-                        f"(add it to the 'serves' list of one of: {', '.join(stage.lanes)})",
-                    )
-                )
-            elif all(stage.lanes[g].open_at(h) == 0 for g in groups for h in range(24)):
-                out.append(
-                    (
-                        where,
-                        f"the lanes of stage {stage_name!r} that serve {name!r} "
-                        f"({', '.join(groups)}) are never open",
-                    )
-                )
-            if name not in stage.service and "default" not in stage.service:
-                out.append(
-                    (
-                        ("stages", stage_name, "service"),
-                        f"no service time for stream {name!r} and no 'default'",
-                    )
-                )
-            if stage.visit is not None and name not in stage.visit and "default" not in stage.visit:
-                out.append(
-                    (
-                        ("stages", stage_name, "visit"),
-                        f"no visit share for stream {name!r} and no 'default' "
-                        "(a stream routed here needs one; it is not assumed to be 1)",
-                    )
-                )
-    for stage_name, stage in s.stages.items():
-        for group_name, group in stage.lanes.items():
-            for i, stream in enumerate(group.serves or ()):
-                if stream not in s.streams:
-                    out.append(
-                        (
-                            ("stages", stage_name, "lanes", group_name, "serves", i),
-                            _unknown("stream", stream, s.streams),
-                        )
-                    )
-        for key in list(stage.service) + list(stage.visit or ()):
-            if key != "default" and key not in s.streams:
-                part = "service" if key in stage.service else "visit"
-                out.append(
-                    ((("stages", stage_name, part, key)), _unknown("stream", key, s.streams))
-                )
+        for i, stage_name in _names(stream.get("route")):
+            out += _check_route_stage(stages, name, i, stage_name, seen)
     return out
+
+
+def _check_times(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    try:
+        horizon = parse_duration(data.get("horizon", "24 h"))
+        warmup = parse_duration(data.get("warmup", "0 h"))
+    except ValueError:
+        return []
+    if horizon > 0 and warmup >= horizon:
+        return [
+            (
+                ("warmup",),
+                f"the warm-up ({format_duration(warmup)}) must be shorter than "
+                f"the horizon ({format_duration(horizon)})",
+            )
+        ]
+    return []
+
+
+def _check_route_stage(
+    stages: dict[str, Any], name: str, i: int, stage_name: str, seen: set[str]
+) -> list[tuple[Path, str]]:
+    where = ("streams", name, "route", i)
+    if stage_name not in stages:
+        return [(where, _unknown("stage", stage_name, stages))]
+    if stage_name in seen:
+        return [(where, f"stage {stage_name!r} appears twice in the route")]
+    seen.add(stage_name)
+    out = []
+    stage = _maps(stages[stage_name])
+    groups = _maps(stage.get("lanes"))
+    serving = {
+        g: _maps(spec)
+        for g, spec in groups.items()
+        if "serves" not in _maps(spec) or name in (_maps(spec).get("serves") or ())
+    }
+    if groups and not serving:
+        out.append(
+            (
+                where,
+                f"no lane group of stage {stage_name!r} serves stream {name!r} "
+                f"(add it to the 'serves' list of one of: {', '.join(groups)})",
+            )
+        )
+    elif serving and all(_never_open(spec) for spec in serving.values()):
+        out.append(
+            (
+                where,
+                f"the lanes of stage {stage_name!r} that serve {name!r} "
+                f"({', '.join(serving)}) are never open",
+            )
+        )
+    service = stage.get("service")
+    if isinstance(service, dict) and name not in service and "default" not in service:
+        out.append(
+            (
+                ("stages", stage_name, "service"),
+                f"no service time for stream {name!r} and no 'default'",
+            )
+        )
+    visit = stage.get("visit")
+    if isinstance(visit, dict) and name not in visit and "default" not in visit:
+        out.append(
+            (
+                ("stages", stage_name, "visit"),
+                f"no visit share for stream {name!r} and no 'default' "
+                "(a stream routed here needs one; it is not assumed to be 1)",
+            )
+        )
+    return out
+
+
+def _never_open(group: dict[str, Any]) -> bool:
+    lanes, open_ = group.get("lanes"), group.get("open", group.get("lanes"))
+    values = open_ if isinstance(open_, list) else [open_]
+    if lanes == 0:
+        return True
+    return all(isinstance(v, int) and not isinstance(v, bool) and v == 0 for v in values)
 
 
 def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
@@ -163,15 +234,61 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
                 path = path[:-1]
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
-            message = f"expected one of {expected}, found {value!r}"
-        elif kind not in ("value_error", "assertion_error") and not isinstance(value, dict | list):
-            message = f"{message[0].lower()}{message[1:]}, found {value!r}"
+            message = f"expected one of {expected}, found {_found(value)}"
+        elif kind in _EXPECTED:
+            message = f"expected {_EXPECTED[kind]}, found {_found(value)}"
+        elif kind in _BOUNDS:
+            bound = next(iter(err.get("ctx", {}).values()), "?")
+            shown = repr(value) if isinstance(value, str) else _found(value)
+            message = f"must be {_BOUNDS[kind]} {bound}, found {shown}"
+        elif kind == "too_short":
+            least = err.get("ctx", {}).get("min_length", 1)
+            message = f"needs at least {least} item{'s' if least != 1 else ''}, found none"
+        elif kind not in ("value_error", "assertion_error"):
+            message = f"{message[0].lower()}{message[1:]}, found {_found(value)}"
         key = (path, message)
         if key in seen:
             continue
         seen.add(key)
         problems.append(doc.problem(path, message))
     return problems
+
+
+_EXPECTED = {
+    "model_type": "a map of keys",
+    "model_attributes_type": "a map of keys",
+    "dict_type": "a map of keys",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+}
+_BOUNDS = {
+    "greater_than_equal": "at least",
+    "greater_than": "more than",
+    "less_than_equal": "at most",
+    "less_than": "less than",
+}
+
+
+def _found(value: Any) -> str:
+    """How a value found in the file is named in a message."""
+    if isinstance(value, dict):
+        return "a map" if value else "an empty map"
+    if isinstance(value, list | tuple):
+        return "a list" if value else "an empty list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)
 
 
 def _data_path(data: Any, loc: tuple) -> Path:
