@@ -115,17 +115,21 @@ def histogram_percentile(histogram: np.ndarray, q: float) -> float:
 
 
 class GroupStats:
-    """Time-weighted state of one lane group: vehicles waiting, booths busy, booths staffed.
+    """Time-weighted state of one lane group, accumulated hour by hour.
 
-    ``change`` must be called before any of the three counts change; at each hour boundary
-    ``close_hour`` turns the accumulated areas into that hour's averages.
+    Waiting and inspection are recorded when they end, as the part of their interval that falls
+    in the current hour (:meth:`waited`, :meth:`occupied`); at each hour boundary the group adds
+    the part of the intervals still running (see ``LaneGroup.close_hour``). This keeps the
+    bookkeeping off the per-traveller path. Staffed booths change only with the schedule, so they
+    are integrated as a step function.
     """
 
     __slots__ = (
         "waiting",
         "busy",
         "staffed",
-        "last",
+        "hour_start",
+        "staffed_since",
         "area_waiting",
         "area_busy",
         "area_staffed",
@@ -137,9 +141,13 @@ class GroupStats:
 
     def __init__(self) -> None:
         self.waiting = 0
+        """Travellers in the group's lines now (not in a booth)."""
         self.busy = 0
+        """Booths occupied now (inspecting, or holding a blocked vehicle)."""
         self.staffed = 0
-        self.last = 0.0
+        """Booths staffed now."""
+        self.hour_start = 0.0
+        self.staffed_since = 0.0
         self.area_waiting = 0.0
         self.area_busy = 0.0
         self.area_staffed = 0.0
@@ -148,22 +156,23 @@ class GroupStats:
         self.total_busy = 0.0
         self.total_staffed = 0.0
 
-    def change(self, now: float) -> None:
-        span = now - self.last
-        if span > 0:
-            self.area_waiting += self.waiting * span
-            self.area_busy += self.busy * span
-            self.area_staffed += self.staffed * span
-            self.last = now
+    def restaff(self, now: float, booths: int) -> None:
+        """``booths`` more (or fewer, if negative) booths are staffed from ``now``."""
+        self.area_staffed += self.staffed * (now - self.staffed_since)
+        self.staffed_since = now
+        self.staffed += booths
 
-    def close_hour(self, hour: int, now: float, lanes_open: int, counted: bool) -> None:
-        self.change(now)
+    def close_hour(self, hour: int, end: float, lanes_open: int, counted: bool) -> None:
+        """Turn the hour's areas (already completed by the group) into its row."""
+        self.restaff(end, 0)
         if counted:
-            utilization = self.area_busy / self.area_staffed if self.area_staffed > 0 else math.nan
+            staffed = self.area_staffed
+            utilization = self.area_busy / staffed if staffed > 0 else math.nan
             self.rows.append(
                 (hour, lanes_open, utilization, self.area_waiting / HOUR, self.max_waiting)
             )
             self.total_busy += self.area_busy
-            self.total_staffed += self.area_staffed
+            self.total_staffed += staffed
         self.area_waiting = self.area_busy = self.area_staffed = 0.0
         self.max_waiting = self.waiting
+        self.hour_start = end

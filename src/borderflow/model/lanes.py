@@ -80,20 +80,24 @@ class Lane:
         """``traveller`` pulls up to booth ``position`` and its inspection starts."""
         group = self.group
         env = group.env
+        now = env._now
         stats = group.stats
-        stats.change(env._now)
+        # the wait in line, as far as it falls in this hour (earlier hours took their part)
+        joined = traveller.stage_arrival
+        stats.area_waiting += now - (joined if joined > stats.hour_start else stats.hour_start)
         stats.busy += 1
         self.slots[position] = traveller
         self.done[position] = False
         traveller.lane = self
-        group.port.inspection_started(traveller, group.stage, env._now)
+        traveller.start = now
+        group.port.inspection_started(traveller, group.stage, now)
         Timeout(env, traveller.legs[traveller.step][2], position).callbacks.append(self._inspected)
 
     def _inspected(self, event: Timeout) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
         group = self.group
         stats = group.stats
-        stats.change(group.env._now)
+        now = group.env._now
         slots = self.slots
         if self.booths == 1:
             leaving = [slots[0]]
@@ -112,6 +116,10 @@ class Lane:
                 leaving.append(traveller)
         stats.busy -= len(leaving)
         self.count -= len(leaving)
+        hour_start = stats.hour_start
+        for traveller in leaving:  # booth time, as far as it falls in this hour
+            start = traveller.start
+            stats.area_busy += now - (start if start > hour_start else hour_start)
         if self.accepting or self.count:
             if self.line or group.line:
                 self.fill()
@@ -120,7 +128,7 @@ class Lane:
                 self.listed = True
         else:
             self.staffed = False
-            stats.staffed -= self.booths
+            stats.restaff(now, -self.booths)
         for traveller in leaving:
             group.port.inspection_ended(traveller)
 
@@ -135,7 +143,7 @@ class Lane:
             if not group.per_lane and not self.accepting:
                 return
             traveller = line.popleft()
-            group.stats.waiting -= 1  # inspect() records the change of state at this instant
+            group.stats.waiting -= 1
             if not group.per_lane:
                 self.count += 1
             self.inspect(traveller, position)
@@ -164,7 +172,7 @@ class LaneGroup:
     def set_open(self, count: int) -> None:
         """Open the first ``count`` lanes; lanes beyond stop admitting and close once empty."""
         stats = self.stats
-        stats.change(self.port.env.now)
+        now = self.env.now
         self.open = count
         for lane in self.lanes:
             should = lane.index < count
@@ -172,18 +180,34 @@ class LaneGroup:
                 lane.accepting = True
                 if not lane.staffed:
                     lane.staffed = True
-                    stats.staffed += lane.booths
+                    stats.restaff(now, lane.booths)
             elif not should and lane.accepting:
                 lane.accepting = False
                 if lane.count == 0:
                     lane.staffed = False
-                    stats.staffed -= lane.booths
+                    stats.restaff(now, -lane.booths)
         if not self.per_lane:
             for lane in self.lanes[:count]:
                 lane.fill()
                 if not lane.listed:
                     self.vacant.append(lane)
                     lane.listed = True
+
+    def close_hour(self, hour: int, end: float, counted: bool) -> None:
+        """Add the parts of waits and inspections still running at ``end`` to the hour, then
+        write the hour's row."""
+        stats = self.stats
+        hour_start = stats.hour_start
+        waiting = list(self.line)
+        for lane in self.lanes:
+            waiting.extend(lane.line)
+            for traveller in lane.slots:
+                if traveller is not None:
+                    stats.area_busy += end - max(traveller.start, hour_start)
+        waiting.extend(t for t, groups in self.stage.held if groups[0] is self)
+        for traveller in waiting:
+            stats.area_waiting += end - max(traveller.stage_arrival, hour_start)
+        stats.close_hour(hour, end, self.open, counted)
 
     def length(self) -> tuple[float, Lane | None]:
         """How long a line a newcomer would join here, and the lane it would take."""
@@ -216,7 +240,6 @@ class LaneGroup:
             if position is not None:
                 lane.inspect(traveller, position)
                 return
-            stats.change(self.port.env.now)
             lane.line.append(traveller)
         else:
             if not self.line:
@@ -230,7 +253,6 @@ class LaneGroup:
                         return
                     vacant.pop()
                     candidate.listed = False
-            stats.change(self.port.env.now)
             self.line.append(traveller)
         stats.waiting += 1
         if stats.waiting > stats.max_waiting:
@@ -273,7 +295,6 @@ class StageLanes:
                         group, lane = candidate, candidate_lane
         if length == float("inf"):
             first = groups[0].stats
-            first.change(self.port.env.now)
             first.waiting += 1
             first.max_waiting = max(first.max_waiting, first.waiting)
             self.held.append((traveller, groups))
@@ -285,6 +306,5 @@ class StageLanes:
         held, self.held = self.held, deque()
         for traveller, groups in held:
             first = groups[0].stats
-            first.change(self.port.env.now)
             first.waiting -= 1
             self.join(traveller, groups)

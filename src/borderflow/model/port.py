@@ -1,5 +1,9 @@
 """The port: travellers arrive, choose a lane, queue, are inspected, maybe referred, and leave.
 
+The per-traveller path runs millions of times, so it reads SimPy's clock as ``env._now`` (the
+value behind ``env.now``, without the property call) and schedules plain timed events with
+callbacks rather than a process per traveller.
+
 One replication is the pure function :func:`simulate`: a validated scenario, a seed and a
 replication number in; a small table-like :class:`ReplicationResult` out. Nothing in the result
 refers to SimPy, so replications can run anywhere (a loop, processes, a cluster) and give the
@@ -16,7 +20,7 @@ from simpy.events import Timeout
 
 from ..scenario.schema import Scenario
 from .arrivals import arrival_times
-from .collect import HOUR, GroupStats, HourBucket, StreamStats, histogram_percentile
+from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
 from .sampling import quantile_function
@@ -37,6 +41,7 @@ class Traveller:
         "legs",
         "step",
         "stage_arrival",
+        "start",
         "lane",
         "trace",
     )
@@ -54,6 +59,9 @@ class Traveller:
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
+        """When the traveller reached its current stage."""
+        self.start = arrival
+        """When its current inspection started."""
         self.lane: Lane | None = None
         self.trace: list | None = None
 
@@ -137,7 +145,7 @@ class Port:
         """A traveller of the event's stream reaches the port and heads for its first stage."""
         stream = event._value
         self.expect(stream)  # the next traveller of the stream is on its way
-        t = stream.traveller(self.env.now)
+        t = stream.traveller(event.env._now)
         self.arrived += 1
         self.inside += 1
         if self.tracing:
@@ -152,7 +160,7 @@ class Port:
 
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
-        t.stage_arrival = self.env.now
+        t.stage_arrival = self.env._now
         stage, groups, _ = t.legs[t.step]
         stage.join(t, groups)
 
@@ -185,7 +193,7 @@ class Port:
 
     def leave(self, t: Traveller) -> None:
         """``t`` leaves the port."""
-        now = self.env.now
+        now = self.env._now
         self.exited += 1
         self.inside -= 1
         stats = t.stream.stats
@@ -209,7 +217,8 @@ class Port:
         """
         time = next(stream.arrival_times, None)
         if time is not None:
-            Timeout(self.env, time - self.env.now, stream).callbacks.append(self.arrive)
+            env = self.env
+            Timeout(env, time - env._now, stream).callbacks.append(self.arrive)
 
     def clock(self):
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
@@ -233,7 +242,7 @@ class Port:
             counted = previous * HOUR < self.horizon and hour * HOUR > self.warmup
             for stage in self.stages.values():
                 for group in stage.groups.values():
-                    group.stats.close_hour(previous, hour * HOUR, group.open, counted)
+                    group.close_hour(previous, hour * HOUR, counted)
         for stream in self.streams.values():
             stream.stats.finish_hours(before=hour)
 
@@ -417,4 +426,4 @@ def _stream_metrics(
     }
 
 
-__all__ = ["GroupStats", "Port", "ReplicationResult", "Traveller", "simulate"]
+__all__ = ["Port", "ReplicationResult", "Traveller", "simulate"]
