@@ -36,7 +36,7 @@ def parse_duration(value: object) -> float:
     if not match:
         raise ValueError(f"expected {UNIT_HELP}, found {value!r}")
     number, unit = match.groups()
-    factor = UNITS.get(unit.lower())
+    factor = UNITS.get(unit)
     if factor is None:
         raise ValueError(f"unknown unit {unit!r} in {value!r}: expected {UNIT_HELP}")
     return float(number) * factor
