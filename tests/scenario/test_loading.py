@@ -114,7 +114,7 @@ def test_example_loads(example_path):
         ("2 h", 7200.0),
         ("1 d", 86400.0),
         ("0.25d", 21600.0),
-        (" 5  MIN ", 300.0),
+        (" 5  min ", 300.0),
     ],
 )
 def test_durations_in_every_unit(text, seconds):
@@ -582,3 +582,10 @@ def test_scenario_is_immutable(example_path):
     with pytest.raises(ValueError):
         scenario.seed = 3  # type: ignore[misc]
     assert isinstance(scenario, Scenario) and scenario.seed == 20261128
+
+
+def test_units_are_lower_case():
+    from borderflow.scenario.units import parse_duration
+
+    with pytest.raises(ValueError, match="unknown unit 'MIN'"):
+        parse_duration("5 MIN")
