@@ -71,13 +71,17 @@ def pools(scenario: Scenario, stage: str) -> list[tuple[tuple[str, ...], tuple[s
     return [(tuple(g), tuple(s)) for g, s in result.values() if g]
 
 
-def booth_equivalents(scenario: Scenario, stage: str, streams: tuple[str, ...], k: int) -> float:
+def booth_equivalents(
+    scenario: Scenario, stage: str, streams: tuple[str, ...], k: int, day: int = 0
+) -> float:
     """How many single booths one lane of ``k`` stacked booths is worth for this stream mix."""
     if k == 1 or not streams:
         return float(k)
     rng = np.random.default_rng(20261128)
     spec = scenario.stages[stage]
-    weights = np.array([sum(scenario.hourly_rates(s)) * spec.visit_share(s) for s in streams])
+    weights = np.array(
+        [sum(scenario.hourly_rates(s, day)) * spec.visit_share(s) for s in streams]
+    )
     if weights.sum() <= 0:
         weights = np.ones(len(streams))
     counts = rng.multinomial(20_000, weights / weights.sum())
@@ -89,22 +93,37 @@ def booth_equivalents(scenario: Scenario, stage: str, streams: tuple[str, ...], 
     return float(k * times.mean() / times.max(axis=1).mean())
 
 
-def hourly_load(scenario: Scenario) -> list[PoolHour]:
-    """Offered load and capacity of every pool of every stage, for each hour of the day."""
+def day_types(scenario: Scenario) -> list[tuple[list[int], int]]:
+    """Days of the week (0 = Monday) that share the same demand and schedules, grouped:
+    [(days, representative day)], in week order."""
+    groups: dict[tuple, list[int]] = {}
+    for day in range(7):
+        key = (
+            tuple(scenario.hourly_rates(s, day) for s in scenario.streams),
+            tuple(g.open_at(h, day) for st in scenario.stages.values()
+                  for g in st.lanes.values() for h in range(HOURS)),
+        )
+        groups.setdefault(key, []).append(day)
+    return [(days, days[0]) for days in groups.values()]
+
+
+def hourly_load(scenario: Scenario, day: int = 0) -> list[PoolHour]:
+    """Offered load and capacity of every pool of every stage, for each hour of day of week
+    ``day`` (0 = Monday)."""
     rows = []
     for stage, spec in scenario.stages.items():
         for groups, streams in pools(scenario, stage):
             worth = {
-                g: booth_equivalents(scenario, stage, streams, spec.lanes[g].booths_per_lane)
+                g: booth_equivalents(scenario, stage, streams, spec.lanes[g].booths_per_lane, day)
                 for g in groups
             }
-            rates = {s: scenario.hourly_rates(s) for s in streams}
+            rates = {s: scenario.hourly_rates(s, day) for s in streams}
             for hour in range(HOURS):
                 arrivals = sum(rates[s][hour] * spec.visit_share(s) for s in streams)
                 work = sum(
                     rates[s][hour] * spec.visit_share(s) * spec.service_for(s).moments[0] / 3600
                     for s in streams
                 )
-                capacity = sum(spec.lanes[g].open_at(hour) * worth[g] for g in groups)
+                capacity = sum(spec.lanes[g].open_at(hour, day) * worth[g] for g in groups)
                 rows.append(PoolHour(stage, groups, streams, hour, arrivals, work, capacity))
     return rows

@@ -166,40 +166,53 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .capacity import hourly_load
+    from .capacity import day_types, hourly_load
     from .scenario import load_scenario
+    from .scenario.schema import DAYS
 
     scenario = load_scenario(args.file, tuple(args.overrides))
+    types = day_types(scenario)
     print(f"{scenario.name}: valid")
     print(
-        f"horizon {scenario.horizon / 3600:g} h, warm-up {scenario.warmup / 3600:g} h, "
-        f"{scenario.replications} replications, seed {scenario.seed}\n"
+        f"horizon {scenario.horizon / 3600:g} h from {scenario.start_day}, warm-up "
+        f"{scenario.warmup / 3600:g} h, {scenario.replications} replications, "
+        f"seed {scenario.seed}\n"
     )
-    print(f"{'stream':<16}{'mode':<12}{'per day':>10}  route")
+    names = [_day_names(days, DAYS) for days, _ in types]
+    head = "".join(f"{n[:14]:>15}" for n in names) if len(types) > 1 else f"{'per day':>10}"
+    print(f"{'stream':<16}{'mode':<12}{head}  route")
     for name, stream in scenario.streams.items():
-        per_day = sum(scenario.hourly_rates(name))
-        print(f"{name:<16}{stream.mode:<12}{per_day:>10,.0f}  {' -> '.join(stream.route)}")
+        per_day = "".join(
+            f"{sum(scenario.hourly_rates(name, day)):>{15 if len(types) > 1 else 10},.0f}"
+            for _, day in types
+        )
+        print(f"{name:<16}{stream.mode:<12}{per_day}  {' -> '.join(stream.route)}")
     warnings = 0
-    rows = hourly_load(scenario)
-    pools = sorted(
-        {(r.stage, r.groups, r.streams) for r in rows},
-        key=lambda p: (list(scenario.stages).index(p[0]), p[1]),
-    )
-    for stage, groups, streams in pools:
-        print(f"\n{stage}: lanes {', '.join(groups)} serving {', '.join(streams) or 'no stream'}")
-        print(f"  {'hour':<7}{'arrivals/h':>11}{'load':>8}{'capacity':>10}{'util':>7}")
-        for r in rows:
-            if (r.stage, r.groups, r.streams) != (stage, groups, streams):
-                continue
-            flag = ""
-            if r.utilization >= 1:
-                flag = "  <- at or over capacity"
-                warnings += 1
-            util = "inf" if r.utilization == float("inf") else f"{r.utilization:.2f}"
+    for (_, day), label in zip(types, names, strict=True):
+        rows = hourly_load(scenario, day)
+        pools = sorted(
+            {(r.stage, r.groups, r.streams) for r in rows},
+            key=lambda p: (list(scenario.stages).index(p[0]), p[1]),
+        )
+        for stage, groups, streams in pools:
+            where = f" ({label})" if len(types) > 1 else ""
             print(
-                f"  {r.hour:02d}:00 {r.arrivals_per_hour:>11,.0f}{r.offered_load:>8.1f}"
-                f"{r.capacity:>10.1f}{util:>7}{flag}"
+                f"\n{stage}{where}: lanes {', '.join(groups)} serving "
+                f"{', '.join(streams) or 'no stream'}"
             )
+            print(f"  {'hour':<7}{'arrivals/h':>11}{'load':>8}{'capacity':>10}{'util':>7}")
+            for r in rows:
+                if (r.stage, r.groups, r.streams) != (stage, groups, streams):
+                    continue
+                flag = ""
+                if r.utilization >= 1:
+                    flag = "  <- at or over capacity"
+                    warnings += 1
+                util = "inf" if r.utilization == float("inf") else f"{r.utilization:.2f}"
+                print(
+                    f"  {r.hour:02d}:00 {r.arrivals_per_hour:>11,.0f}{r.offered_load:>8.1f}"
+                    f"{r.capacity:>10.1f}{util:>7}{flag}"
+                )
     print()
     if warnings:
         print(
@@ -210,6 +223,15 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("every pool of lanes has spare capacity in every hour")
     return EXIT_OK
+
+
+def _day_names(days: list[int], names: tuple[str, ...]) -> str:
+    """'monday-friday', 'saturday', 'sunday', or 'every day'."""
+    if len(days) == 7:
+        return "every day"
+    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{names[days[0]]}-{names[days[-1]]}"
+    return ", ".join(names[d] for d in days)
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -139,7 +139,7 @@ CASES = [
         8,
         16,
         "streams.car.arrivals.per_day",
-        ["0", "found -5"],
+        ["negative", "found -5"],
         id="negative-per-day",
     ),
     pytest.param(

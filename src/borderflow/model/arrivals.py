@@ -24,10 +24,11 @@ def arrival_times(
     horizon: float,
     unit_gaps: Callable[[int], np.ndarray],
 ) -> Iterator[float]:
-    """Yield arrival times (s) in [0, horizon) for hourly rates repeated every day.
+    """Yield arrival times (s) in [0, horizon) for hourly rates repeated every day (or week).
 
     Args:
-        rates_per_hour: arrival rates (per hour) for each hour of the day (24 values).
+        rates_per_hour: arrival rates (per hour) for each hour of a day (24 values) or of a
+            week (168 values); they repeat over longer horizons.
         horizon: end of arrivals, in seconds.
         unit_gaps: ``unit_gaps(n)`` returns ``n`` unit-rate exponential variates.
     """

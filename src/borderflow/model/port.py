@@ -72,7 +72,7 @@ class StreamRuntime:
     def __init__(self, port: Port, name: str, scenario: Scenario, seed: int, replication: int):
         spec = scenario.streams[name]
         self.name = name
-        self.rates = scenario.hourly_rates(name)
+        self.rates = scenario.week_rates(name)
         self.route = []
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
@@ -228,7 +228,7 @@ class Port:
             self.close_hour()
             for stage in self.stages.values():
                 for group in stage.groups.values():
-                    group.set_open(group.schedule[hour % 24])
+                    group.set_open(group.schedule[hour % len(group.schedule)])
                 stage.release_held()
             yield env.timeout((hour + 1) * HOUR - env.now)
             self.hour = hour + 1

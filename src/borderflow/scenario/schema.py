@@ -101,6 +101,58 @@ def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
     return one(value, "")
 
 
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_KEYS = (*DAYS, "weekday", "weekend", "default")
+"""Keys of a by-day map: a day, ``weekday`` (Monday–Friday), ``weekend``, or ``default``."""
+
+
+def for_day(value: Any, day: int) -> Any:
+    """The value for day of week ``day`` (0 = Monday) of a value that may vary by day."""
+    if not isinstance(value, dict):
+        return value
+    name = DAYS[day % 7]
+    group = "weekday" if day % 7 < 5 else "weekend"
+    for key in (name, group, "default"):
+        if key in value:
+            return value[key]
+    raise KeyError(name)
+
+
+def by_day(value: Any, what: str, one: Any) -> Any:
+    """Validate a value that is either ``one(value)`` for every day, or a map by day."""
+    if not isinstance(value, dict):
+        return one(value)
+    unknown = [k for k in value if k not in DAY_KEYS]
+    if unknown:
+        raise ValueError(
+            f"unknown day {unknown[0]!r} in {what}: use monday ... sunday, weekday, weekend "
+            "or default"
+        )
+    out = {key: one(v) for key, v in value.items()}
+    missing = []
+    for day in range(7):
+        try:
+            for_day(out, day)
+        except KeyError:
+            missing.append(DAYS[day])
+    if missing:
+        raise ValueError(f"{what} gives no value for {', '.join(missing)} (add them or 'default')")
+    return out
+
+
+def _by_day_schema(inner: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            inner,
+            {
+                "type": "object",
+                "propertyNames": {"enum": list(DAY_KEYS)},
+                "additionalProperties": inner,
+            },
+        ]
+    }
+
+
 def _profile(weights: tuple[float, ...]) -> tuple[float, ...]:
     if len(weights) != HOURS:
         raise ValueError(f"a profile needs 24 hourly weights, found {len(weights)}")
@@ -221,16 +273,39 @@ def _mean_cv(d: Distribution) -> tuple[float, float]:
 
 
 class Arrivals(_Model):
-    """How many of a stream arrive: per day with a daily profile, or per hour."""
+    """How many of a stream arrive: per day with a daily profile, or per hour.
 
-    per_day: Number | None = Field(None, ge=0)
-    per_hour: Annotated[Any, WithJsonSchema(_hourly_schema("number"))] = None
-    profile: str | None = None
+    Each of ``per_day``, ``per_hour`` and ``profile`` may also be a map by day of the week
+    (``{weekday: ..., saturday: ..., sunday: ...}``).
+    """
+
+    per_day: Annotated[Any, WithJsonSchema(_by_day_schema({"type": "number", "minimum": 0}))] = None
+    per_hour: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("number")))] = None
+    profile: Annotated[Any, WithJsonSchema(_by_day_schema({"type": "string"}))] = None
+
+    @field_validator("per_day")
+    @classmethod
+    def _per_day(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        return by_day(value, "per_day", lambda v: hourly_values(v, "per_day", integer=False))
 
     @field_validator("per_hour")
     @classmethod
     def _per_hour(cls, value: Any) -> Any:
-        return None if value is None else hourly_values(value, "per_hour", integer=False)
+        if value is None:
+            return None
+        return by_day(value, "per_hour", lambda v: hourly_values(v, "per_hour", integer=False))
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_name(cls, value: Any) -> Any:
+        def name(v: Any) -> str:
+            if not isinstance(v, str):
+                raise ValueError(f"expected a profile name, found {v!r}")
+            return v
+
+        return None if value is None else by_day(value, "profile", name)
 
     @model_validator(mode="after")
     def _one_way(self) -> Arrivals:
@@ -239,6 +314,17 @@ class Arrivals(_Model):
         if self.profile is not None and self.per_day is None:
             raise ValueError("a profile goes with per_day; per_hour already gives the hourly rates")
         return self
+
+    def rates(self, day: int, profiles: dict[str, tuple[float, ...]]) -> tuple[float, ...]:
+        """Arrivals per hour in each hour of day of week ``day`` (0 = Monday)."""
+        if self.per_hour is not None:
+            rate = for_day(self.per_hour, day)
+            return rate if isinstance(rate, tuple) else (float(rate),) * HOURS
+        profile = for_day(self.profile, day) if self.profile is not None else None
+        weights = profiles[profile] if profile else (1.0,) * HOURS
+        total = sum(weights)
+        per_day = for_day(self.per_day, day)
+        return tuple(per_day * w / total for w in weights)
 
 
 class Stream(_Model):
@@ -263,20 +349,24 @@ class LaneGroup(_Model):
     lanes: Count = Field(ge=0)
     booths_per_lane: Count = Field(1, ge=1, le=4)
     serves: tuple[str, ...] | None = None
-    open: Annotated[Any, WithJsonSchema(_hourly_schema("integer"))] = None
+    open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))] = None
     queue: Literal["per_lane", "shared"] = "per_lane"
     description: str = ""
 
     @field_validator("open")
     @classmethod
     def _open(cls, value: Any) -> Any:
-        return None if value is None else hourly_values(value, "open lanes", integer=True)
+        if value is None:
+            return None
+        return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
 
-    def open_at(self, hour: int) -> int:
-        """Lanes open in ``hour`` (0–23); all of them when no schedule is given."""
+    def open_at(self, hour: int, day: int = 0) -> int:
+        """Lanes open in ``hour`` (0–23) of day of week ``day`` (0 = Monday); all of them when
+        no schedule is given."""
         if self.open is None:
             return self.lanes
-        return self.open[hour] if isinstance(self.open, tuple) else self.open
+        value = for_day(self.open, day)
+        return value[hour] if isinstance(value, tuple) else value
 
 
 class Stage(_Model):
@@ -320,21 +410,33 @@ class Scenario(_Model):
     )
     horizon: Annotated[Duration, Field(gt=0)] = Field("24 h", validate_default=True)
     warmup: Annotated[Duration, Field(ge=0)] = Field("0 h", validate_default=True)
+    start_day: Literal[DAYS] = Field(  # type: ignore[valid-type]
+        "monday", description="day of the week of the first simulated day"
+    )
     replications: Count = Field(10, ge=1)
     seed: Count = Field(0, ge=0)
     profiles: dict[str, Profile] = Field(default_factory=dict)
     streams: dict[str, Stream] = Field(min_length=1)
     stages: dict[str, Stage] = Field(min_length=1)
 
-    def hourly_rates(self, stream: str) -> tuple[float, ...]:
-        """Arrivals per hour of ``stream`` for each hour of the day."""
-        arrivals = self.streams[stream].arrivals
-        if arrivals.per_hour is not None:
-            rate = arrivals.per_hour
-            return rate if isinstance(rate, tuple) else (float(rate),) * HOURS
-        weights = self.profiles[arrivals.profile] if arrivals.profile else (1.0,) * HOURS
-        total = sum(weights)
-        return tuple(arrivals.per_day * w / total for w in weights)
+    def hourly_rates(self, stream: str, day: int = 0) -> tuple[float, ...]:
+        """Arrivals per hour of ``stream`` in each hour of day of week ``day`` (0 = Monday)."""
+        return self.streams[stream].arrivals.rates(day, self.profiles)
+
+    def week_days(self) -> list[int]:
+        """Day of the week (0 = Monday) of each of the 7 simulated days from ``start_day``."""
+        first = DAYS.index(self.start_day)
+        return [(first + d) % 7 for d in range(7)]
+
+    def week_rates(self, stream: str) -> tuple[float, ...]:
+        """Arrivals per hour for the 168 hours of a week from 00:00 of the first simulated day;
+        runs longer than a week repeat it."""
+        return tuple(r for day in self.week_days() for r in self.hourly_rates(stream, day))
+
+    def week_open(self, stage: str, group: str) -> tuple[int, ...]:
+        """Lanes open in each of the 168 hours of a week from 00:00 of the first simulated day."""
+        spec = self.stages[stage].lanes[group]
+        return tuple(spec.open_at(h, day) for day in self.week_days() for h in range(HOURS))
 
     def groups_serving(self, stage: str, stream: str) -> list[str]:
         """Names of the lane groups of ``stage`` that serve ``stream``."""

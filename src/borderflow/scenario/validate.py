@@ -83,9 +83,12 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for group_name, group in _maps(_maps(stage).get("lanes")).items():
             group = _maps(group)
             where = ("stages", stage_name, "lanes", group_name)
-            lanes, open_ = group.get("lanes"), group.get("open")
-            values = open_ if isinstance(open_, list) else [open_]
-            numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+            lanes = group.get("lanes")
+            numbers = [
+                v
+                for v in _open_values(group.get("open"))
+                if isinstance(v, int) and not isinstance(v, bool)
+            ]
             if isinstance(lanes, int) and numbers and max(numbers) > lanes:
                 plural = "lane" if lanes == 1 else "lanes"
                 out.append(
@@ -187,11 +190,19 @@ def _check_route_stage(
     return out
 
 
+def _open_values(open_: Any) -> list[Any]:
+    """Every number of an ``open`` value: one number, 24, or a map of those by day."""
+    parts = open_.values() if isinstance(open_, dict) else [open_]
+    values: list[Any] = []
+    for part in parts:
+        values.extend(part if isinstance(part, list) else [part])
+    return values
+
+
 def _never_open(group: dict[str, Any]) -> bool:
-    lanes, open_ = group.get("lanes"), group.get("open", group.get("lanes"))
-    values = open_ if isinstance(open_, list) else [open_]
-    if lanes == 0:
+    if group.get("lanes") == 0:
         return True
+    values = _open_values(group.get("open", group.get("lanes")))
     return all(isinstance(v, int) and not isinstance(v, bool) and v == 0 for v in values)
 
 
