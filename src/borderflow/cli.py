@@ -8,6 +8,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from .experiments.execution import ExecutionError
+from .experiments.precision import PrecisionError
 from .output import OutputError
 from .scenario import ScenarioError
 
@@ -16,6 +18,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .experiments import commands as experiment_commands
 
     parser = argparse.ArgumentParser(
         prog="borderflow",
@@ -46,11 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_set(run)
     run.add_argument(
+        "--annualize",
+        type=float,
+        metavar="DAYS",
+        help="also report delay cost, fuel and emissions per year, as DAYS days like the "
+        "counted period (e.g. 250 weekdays); same as --set economics.annualize_days=DAYS",
+    )
+    run.add_argument(
         "--trace",
         action="store_true",
         help="also write trace.csv, one row per traveller (memory grows with them)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+    experiment_commands.add_execution_options(run)
+    experiment_commands.add_precision_options(run)
+    _add_plot_flag(run)
 
     check = commands.add_parser(
         "check",
@@ -66,7 +79,60 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema of scenario files.",
     )
     schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
+    _add_plot_commands(commands)
+    experiment_commands.add_parsers(commands)
     return parser
+
+
+def _add_plot_commands(commands) -> None:
+    plot = commands.add_parser(
+        "plot",
+        help="draw the figures of a run, comparison or sweep directory into DIR/plots/",
+        description="Draw the figures of what DIR holds (a run, a comparison or a sweep) "
+        "into DIR/plots/.",
+    )
+    plot.add_argument("directory", metavar="DIR", help="a run, comparison or sweep directory")
+    plot.add_argument(
+        "--format", choices=("png", "svg", "pdf"), default="png", help="file format (default png)"
+    )
+    _add_figure_options(plot)
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of a run, comparison or sweep",
+        description="Write DIR/report.html: summary, headline table, figures and metadata, "
+        "in one file that needs nothing else to open.",
+    )
+    report.add_argument("directory", metavar="DIR", help="a run, comparison or sweep directory")
+    report.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report here (default DIR/report.html)"
+    )
+    _add_figure_options(report)
+
+
+def _add_figure_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--metric", metavar="M", help="sweeps: the metric plotted (default wait_p95_min)"
+    )
+    parser.add_argument(
+        "--stream",
+        dest="streams",
+        action="append",
+        metavar="S",
+        help="sweeps: the stream plotted (default all; repeatable, one figure each)",
+    )
+    parser.add_argument(
+        "--target",
+        type=float,
+        metavar="VALUE",
+        help="sweeps: draw the heatmap's contour at this value of the metric "
+        "(default 30 for waits in minutes)",
+    )
+
+
+def _add_plot_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plot", action="store_true", help="also draw the figures into DIR/plots/ (needs -o)"
+    )
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderflow`` command; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "check": _check, "schema": _schema}[args.command](args)
+        return {
+            "run": _run,
+            "check": _check,
+            "schema": _schema,
+            "plot": _plot,
+            "report": _report,
+            **_experiment_handlers(),
+        }[args.command](args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INPUT
@@ -92,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OutputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except (ExecutionError, PrecisionError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
@@ -102,10 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _run(args: argparse.Namespace) -> int:
-    from .output import print_run, write_run
-    from .runner import run
+def _experiment_handlers() -> dict:
+    from .experiments.commands import HANDLERS
 
+    return HANDLERS
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .experiments.commands import check_numbers, jobs_of
+    from .experiments.running import run
+    from .output import print_run, write_run
+
+    if args.plot and not args.output:
+        print("--plot: needs -o DIR (the figures go into DIR/plots/)", file=sys.stderr)
+        return EXIT_INPUT
     if args.seed is not None and args.seed < 0:
         print(f"--seed: expected a non-negative whole number, found {args.seed}", file=sys.stderr)
         return EXIT_INPUT
@@ -114,6 +200,9 @@ def _run(args: argparse.Namespace) -> int:
             f"--replications: expected a positive number, found {args.replications}",
             file=sys.stderr,
         )
+        return EXIT_INPUT
+    if check_numbers(args):
+        print(check_numbers(args), file=sys.stderr)
         return EXIT_INPUT
 
     def progress(done: int, total: int) -> None:
@@ -130,9 +219,16 @@ def _run(args: argparse.Namespace) -> int:
             args.file,
             replications=args.replications,
             seed=args.seed,
-            overrides=tuple(args.overrides),
+            overrides=tuple(args.overrides)
+            + ((f"economics.annualize_days={args.annualize}",) if args.annualize else ()),
             trace=args.trace,
             progress=progress,
+            jobs=jobs_of(args),
+            dask=args.dask,
+            precision=args.precision,
+            stream=args.stream,
+            metric=args.metric or "wait_mean_min",
+            max_replications=args.max_replications,
         )
     except Exception as exc:
         partial = getattr(exc, "partial_result", None)
@@ -151,10 +247,14 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if not args.quiet:
         print_run(result, sys.stdout)
+        if getattr(result, "precision", None) is not None:
+            print(f"\n{result.precision}")
     if args.output:
         paths = write_run(result, args.output, trace=args.trace)
         if not args.quiet:
             print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
+        if args.plot and _draw_plots(args.output, quiet=args.quiet) != EXIT_OK:
+            return EXIT_INPUT
     if result.interrupted:
         print(
             f"interrupted after {len(result.replications)} replications"
@@ -246,6 +346,61 @@ def _schema(args: argparse.Namespace) -> int:
             raise OutputError(f"cannot write {args.output}: {exc.strerror}") from None
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _draw_plots(
+    directory: str,
+    fmt: str = "png",
+    *,
+    quiet: bool = False,
+    metric: str | None = None,
+    streams: list[str] | None = None,
+    target: float | None = None,
+) -> int:
+    """Draw the figures of ``directory`` into ``directory/plots``; print what was written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plots import PlotInputError, write_plots
+
+    try:
+        paths, notes = write_plots(directory, fmt, metric=metric, streams=streams, target=target)
+    except PlotInputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not quiet and paths:
+        print(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}")
+    return EXIT_OK
+
+
+def _plot(args: argparse.Namespace) -> int:
+    return _draw_plots(
+        args.directory, args.format, metric=args.metric, streams=args.streams, target=args.target
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plots import PlotInputError
+    from .report import write_report
+
+    try:
+        path = write_report(
+            args.directory,
+            args.output,
+            metric=args.metric,
+            streams=args.streams,
+            target=args.target,
+        )
+    except PlotInputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {path}")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import simpy
 from simpy.events import Timeout
 
+from .. import economics
 from ..scenario.schema import Scenario
 from .arrivals import arrival_times
 from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
@@ -314,6 +315,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     }
     stage_sum = dict.fromkeys(stage_names, 0.0)
     stage_n = dict.fromkeys(stage_names, 0)
+    delay_totals = dict.fromkeys(economics.METRICS, 0.0)
     for name, stream in port.streams.items():
         s = stream.stats
         m = _stream_metrics(
@@ -334,6 +336,12 @@ def _result(port: Port, replication: int) -> ReplicationResult:
             m[f"{stage}.wait_mean_min"] = wait / visits / 60 if visits else math.nan
             stage_sum[stage] += wait
             stage_n[stage] += visits
+        spec = scenario.streams[name]
+        rate = economics.rates(spec.mode, scenario.economics, scenario.emissions)
+        delay = sum(s.stage_wait_sum)  # queueing at every stage, counted travellers only
+        m.update(economics.delay_metrics(delay, spec.occupants, rate))
+        for key in economics.METRICS:
+            delay_totals[key] += m[key]
         metrics[name] = m
         totals["count"] += s.count
         totals["wait_sum"] += s.wait_sum
@@ -361,7 +369,13 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         busy = sum(g.stats.total_busy for g in stage.groups.values())
         staffed = sum(g.stats.total_staffed for g in stage.groups.values())
         everyone[f"{stage_name}.utilization"] = busy / staffed if staffed else math.nan
+    everyone.update(delay_totals)
     metrics["all"] = everyone
+    days_per_year = scenario.economics.annualize_days
+    if days_per_year:
+        counted_days = (scenario.horizon - scenario.warmup) / DAY
+        for m in metrics.values():
+            economics.annualize(m, counted_days, days_per_year)
 
     hourly = []
     for name, stream in port.streams.items():

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import Path, Problem, ScenarioError, format_path
+from .schema import schema_keys
 
 Position = tuple[str, int | None, int | None]
 """(file, line, column), 1-based; line and column are None where unknown (``--set``)."""
@@ -263,6 +264,8 @@ def set_path(data: dict[str, Any], path: Path, value: Any) -> None:
                 raise ValueError(f"{where} has {len(node)} items; there is no item [{part}]")
         elif not isinstance(node, dict):
             raise ValueError(f"{where} is not a map (it is {node!r}); it has no key {part!r}")
+        elif part not in node and not last and part in schema_keys(path[:i]):
+            node[part] = {}  # a section of the format the file leaves out, e.g. economics
         elif part not in node and not last:
             close = difflib.get_close_matches(part, [str(k) for k in node], n=1)
             hint = (

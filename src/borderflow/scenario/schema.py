@@ -10,6 +10,8 @@ another (a route names a known stage ...) live in ``validate.py``.
 from __future__ import annotations
 
 import math
+import types
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -55,8 +57,9 @@ DistName = Literal[
     "exponential", "lognormal", "gamma", "uniform", "triangular", "deterministic", "empirical"
 ]
 
-DEFAULT_OCCUPANTS: dict[str, float] = {"car": 1.5, "pedestrian": 1.0, "truck": 1.0, "bus": 30.0}
-"""Persons per vehicle when a stream gives no ``occupants`` (see docs/sources.md)."""
+DEFAULT_OCCUPANTS: dict[str, float] = {"car": 1.5, "pedestrian": 1.0, "truck": 1.0, "bus": 20.0}
+"""Persons per vehicle when a stream gives no ``occupants``: 1.5 per car as in TTI's value of
+delay for TxDOT; one driver per truck; 20 per bus is an assumption (set it per stream)."""
 
 
 class _Model(BaseModel):
@@ -388,6 +391,36 @@ class Stage(_Model):
         return self.visit[stream] if stream in self.visit else self.visit["default"]
 
 
+class ValueOfTime(_Model):
+    """What an hour of delay costs for one mode (USD); unset values keep the defaults."""
+
+    value_per_person_hour: Number | None = Field(None, ge=0)
+    value_per_vehicle_hour: Number | None = Field(
+        None, ge=0, description="fuel and operating cost per vehicle-hour of delay"
+    )
+
+
+class Economics(_Model):
+    """Value of time by mode, and how to scale the counted period to a year."""
+
+    value_of_time: dict[Mode, ValueOfTime] = Field(default_factory=dict)
+    annualize_days: Number | None = Field(
+        None, gt=0, description="days a year like the counted period (e.g. 250 weekdays)"
+    )
+    currency_year: Count = Field(2017, description="the year of the dollars (information)")
+
+
+class IdleEmissions(_Model):
+    """Idle fuel use and emission rates of one mode while queueing; unset values keep the
+    defaults."""
+
+    idle_fuel_gal_per_h: Number | None = Field(None, ge=0)
+    fuel: Literal["gasoline", "diesel", "none"] | None = None
+    co2_g_per_gal: Number | None = Field(None, ge=0)
+    nox_g_per_h: Number | None = Field(None, ge=0)
+    pm25_g_per_h: Number | None = Field(None, ge=0)
+
+
 def _scenario_schema(schema: dict[str, Any]) -> None:
     """A file that ``extends`` another may leave out what it inherits."""
     required = schema.pop("required", [])
@@ -418,6 +451,8 @@ class Scenario(_Model):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     streams: dict[str, Stream] = Field(min_length=1)
     stages: dict[str, Stage] = Field(min_length=1)
+    economics: Economics = Field(default_factory=Economics)
+    emissions: dict[Mode, IdleEmissions] = Field(default_factory=dict)
 
     def hourly_rates(self, stream: str, day: int = 0) -> tuple[float, ...]:
         """Arrivals per hour of ``stream`` in each hour of day of week ``day`` (0 = Monday)."""
@@ -445,3 +480,40 @@ class Scenario(_Model):
             for name, group in self.stages[stage].lanes.items()
             if group.serves is None or stream in group.serves
         ]
+
+
+def schema_keys(path: tuple[str | int, ...]) -> list[str]:
+    """The keys the schema defines at ``path`` (for hints, and for ``--set`` to create)."""
+    model: Any = Scenario
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(part)
+            if field is None:
+                return []
+            model = field.annotation
+        elif typing.get_origin(model) is dict:
+            model = typing.get_args(model)[1]
+        else:
+            return []
+        model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        elif origin in (tuple, list) and typing.get_args(tp):
+            tp = typing.get_args(tp)[0]
+        else:
+            return tp

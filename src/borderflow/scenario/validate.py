@@ -13,11 +13,11 @@ import typing
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
-from .schema import Scenario
+from .schema import Scenario, schema_keys
 from .units import format_duration, parse_duration
 
 
@@ -232,7 +232,7 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
         if kind == "extra_forbidden":
             key = path[-1]
             message = f"unknown key {key!r}"
-            allowed = _allowed_keys(path[:-1])
+            allowed = schema_keys(path[:-1])
             close = difflib.get_close_matches(str(key), allowed, n=1)
             if close:
                 message += f" (did you mean {close[0]!r}?)"
@@ -328,40 +328,3 @@ def _data_path(data: Any, loc: tuple) -> Path:
 
 def _is_tag(part: str) -> bool:
     return any(ch in part for ch in "[]()") or part in ("int", "float", "str", "bool")
-
-
-def _allowed_keys(path: Path) -> list[str]:
-    """The keys the schema accepts at ``path`` (for 'did you mean' hints)."""
-    model: Any = Scenario
-    for part in path:
-        if isinstance(part, int):
-            continue
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = model.model_fields.get(part)
-            if field is None:
-                return []
-            model = field.annotation
-        elif typing.get_origin(model) is dict:
-            model = typing.get_args(model)[1]
-        else:
-            return []
-        model = _unwrap(model)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) != 1:
-                return tp
-            tp = args[0]
-        elif origin in (tuple, list) and typing.get_args(tp):
-            tp = typing.get_args(tp)[0]
-        else:
-            return tp
