@@ -81,7 +81,38 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
     _add_plot_commands(commands)
     experiment_commands.add_parsers(commands)
+    _add_calibrate_command(commands)
     return parser
+
+
+def _add_calibrate_command(commands) -> None:
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit a stream's hourly demand (and inspection time) to observed waits",
+        description="Fit the hourly demand profile of one stream (with --fit demand+service, "
+        "also a scale on its primary inspection time) so that simulated mean waits by hour "
+        "match observed ones. The daily volume is kept.",
+    )
+    calibrate.add_argument("file", help="scenario file (YAML)")
+    calibrate.add_argument("--observed", required=True, metavar="FILE",
+                           help="CSV of observed mean waits: month, weekday, hour, one column "
+                           "per lane type")
+    calibrate.add_argument("--stream", required=True, help="the stream to calibrate")
+    calibrate.add_argument("--column", required=True, help="the column of observed waits")
+    calibrate.add_argument("--month", metavar="M", help="months to use, e.g. 1 or 1-2")
+    calibrate.add_argument("--weekdays", metavar="D", help="weekdays, 0 = Monday: e.g. 0-4")
+    calibrate.add_argument("--fit", choices=("demand", "demand+service"), default="demand")
+    calibrate.add_argument("--offset", type=float, default=0.0, metavar="MIN",
+                           help="minutes of each observed wait that are not queueing "
+                           "(subtracted first; default 0)")
+    calibrate.add_argument("--iterations", type=int, default=10, metavar="N",
+                           help="simulation steps of the fit (default 10)")
+    calibrate.add_argument("-r", "--replications", type=int, default=6, metavar="N",
+                           help="replications per step, common random numbers (default 6)")
+    calibrate.add_argument("-o", "--output", metavar="OUT.yaml",
+                           help="write the calibrated scenario here, with OUT_fit.csv and "
+                           "OUT_fit.png")
+    _add_set(calibrate)
 
 
 def _add_plot_commands(commands) -> None:
@@ -156,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schema": _schema,
             "plot": _plot,
             "report": _report,
+            "calibrate": _calibrate,
             **_experiment_handlers(),
         }[args.command](args)
     except ScenarioError as exc:
@@ -322,6 +354,54 @@ def _check(args: argparse.Namespace) -> int:
         )
     else:
         print("every pool of lanes has spare capacity in every hour")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate, parse_days, read_observed, write_calibration
+    from .scenario import load_scenario
+
+    try:
+        months = parse_days(args.month) if args.month else None
+        weekdays = parse_days(args.weekdays) if args.weekdays else None
+    except ValueError:
+        print("--month/--weekdays: expected numbers like 1, 1-2 or 0-4", file=sys.stderr)
+        return EXIT_INPUT
+    if args.iterations < 1 or args.replications < 1:
+        print("--iterations and --replications must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    scenario = load_scenario(args.file, tuple(args.overrides))
+    if args.stream not in scenario.streams:
+        print(f"--stream: unknown stream {args.stream!r}; streams: "
+              f"{', '.join(scenario.streams)}", file=sys.stderr)
+        return EXIT_INPUT
+    observed = read_observed(args.observed, args.column, months, weekdays)
+    try:
+        result = calibrate(
+            scenario, observed, args.stream, fit=args.fit, offset_min=args.offset,
+            iterations=args.iterations, replications=args.replications,
+            progress=lambda line: print(line, file=sys.stderr) if sys.stderr.isatty() else None,
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    print(f"{args.stream}: {observed.rows} observed rows, offset {args.offset:g} min"
+          + (f", inspection time x{result.service_scale:.3f}" if args.fit != "demand" else ""))
+    print(f"{'hour':<6}{'target':>8}{'before':>8}{'after':>8}{'± se':>7}"
+          f"{'arrivals before':>17}{'after':>8}")
+    for h, _obs, target, before, after, rate_before, rate_after in result.rows():
+        print(f"{h:02d}:00 {target:>8.1f}{before:>8.1f}{after:>8.1f}"
+              f"{result.standard_error[h]:>7.1f}{rate_before:>17.0f}{rate_after:>8.0f}")
+    hour, gap = result.largest_gap
+    noise = float((result.standard_error**2).mean() ** 0.5)
+    print(f"\nRMSE {result.rmse:.2f} min (simulation noise {noise:.2f} min, "
+          f"{result.check_replications} fresh replications); largest gap {gap:+.1f} min at "
+          f"{hour:02d}:00; daily volume {result.rates.sum():,.0f} (unchanged)")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.output:
+        paths = write_calibration(result, args.file, args.output)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
     return EXIT_OK
 
 
