@@ -166,3 +166,37 @@ def test_every_counted_hour_has_a_lane_row(warmup):
         hours = [hour for _, hour, *_ in result.lanes_hourly]
         first = 0 if warmup == "0 h" else 1
         assert hours == list(range(first, 3))
+
+
+def test_wait_can_end_at_a_later_stage():
+    # Trucks queue at export customs first; the published wait ends at US primary.
+    data = {
+        "name": "trucks",
+        "horizon": "6 h",
+        "seed": 2,
+        "streams": {"truck": {"mode": "truck", "arrivals": {"per_hour": 50},
+                              "route": ["export", "us_primary"], "wait_until": "us_primary"}},
+        "stages": {
+            "export": {"lanes": {"g": {"lanes": 1}},
+                       "service": {"default": {"dist": "deterministic", "mean": "30 s"}}},
+            "us_primary": {"lanes": {"g": {"lanes": 1}},
+                           "service": {"default": {"dist": "exponential", "mean": "65 s"}}},
+        },
+    }
+    result = simulate(load_scenario(data), replication=0, trace=True)
+    waits = [legs[1][4] - arrival for _, arrival, legs, _ in result.trace]
+    m = result.metrics["truck"]
+    assert m["wait_mean_min"] == pytest.approx(np.mean(waits) / 60, rel=1e-9)
+    assert m["wait_mean_min"] > m["us_primary.wait_mean_min"] > 0
+
+
+def test_wait_until_must_be_a_stage_everyone_visits():
+    from borderflow.scenario import ScenarioError
+
+    data = two_stage().model_dump(mode="json", exclude_none=True)
+    data["streams"]["car"]["wait_until"] = "secondary"
+    with pytest.raises(ScenarioError, match="only 0.1 of the stream visits 'secondary'"):
+        load_scenario(data)
+    data["streams"]["car"]["wait_until"] = "nowhere"
+    with pytest.raises(ScenarioError, match="'nowhere' is not a stage of the stream's route"):
+        load_scenario(data)

@@ -74,6 +74,8 @@ class StreamRuntime:
         spec = scenario.streams[name]
         self.name = name
         self.rates = scenario.week_rates(name)
+        self.wait_stage = port.stages[spec.wait_until or spec.route[0]]
+        """The stage whose inspection ends the published wait."""
         self.route = []
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
@@ -168,9 +170,11 @@ class Port:
     def inspection_started(self, t: Traveller, stage: StageLanes, now: float) -> None:
         """Called by a lane when ``t`` reaches a booth: the wait at this stage is over.
 
-        The port's published wait is the wait before the first stage (primary inspection).
+        The port's published wait ends when the traveller reaches the booth of its stream's
+        ``wait_until`` stage (primary inspection: the first stage of the route, unless the
+        scenario says otherwise, e.g. US primary after Mexican export for trucks).
         """
-        if t.step == 0:
+        if stage is t.stream.wait_stage:
             bucket = t.bucket
             bucket.pending -= 1
             if t.counted:

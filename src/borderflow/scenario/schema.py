@@ -338,6 +338,11 @@ class Stream(_Model):
     occupants: Number | None = Field(None, gt=0)
     arrivals: Arrivals
     route: tuple[str, ...] = Field(min_length=1)
+    wait_until: str | None = Field(
+        None,
+        description="the stage whose inspection ends the published wait (default: the first "
+        "stage of the route; e.g. us_primary for trucks that pass Mexican export first)",
+    )
 
     @model_validator(mode="after")
     def _default_occupants(self) -> Stream:

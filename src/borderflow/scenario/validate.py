@@ -117,7 +117,28 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         seen: set[str] = set()
         for i, stage_name in _names(stream.get("route")):
             out += _check_route_stage(stages, name, i, stage_name, seen)
+        out += _check_wait_until(stages, name, stream)
     return out
+
+
+def _check_wait_until(
+    stages: dict[str, Any], name: str, stream: dict[str, Any]
+) -> list[tuple[Path, str]]:
+    """The stage that ends the published wait is on the route, and everyone visits it."""
+    until = stream.get("wait_until")
+    route = [s for _, s in _names(stream.get("route"))]
+    if not isinstance(until, str) or not route:
+        return []
+    where = ("streams", name, "wait_until")
+    if until not in route:
+        return [(where, f"{until!r} is not a stage of the stream's route "
+                        f"({', '.join(route)})")]
+    visit = _maps(_maps(stages.get(until)).get("visit"))
+    share = visit.get(name, visit.get("default", 1))
+    if isinstance(share, int | float) and share < 1:
+        return [(where, f"only {share:g} of the stream visits {until!r}: the wait must end at a "
+                        "stage every traveller of the stream reaches")]
+    return []
 
 
 def _check_times(data: dict[str, Any]) -> list[tuple[Path, str]]:
