@@ -5,9 +5,21 @@ Describe a port as traffic streams, lanes and booths, opening schedules and insp
 with confidence intervals over replications.
 """
 
+from .experiments.compare import compare
+from .experiments.running import run
+from .experiments.sweep import sweep
 from .model import ReplicationResult, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["ReplicationResult", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+__all__ = [
+    "ReplicationResult",
+    "Scenario",
+    "ScenarioError",
+    "compare",
+    "load_scenario",
+    "run",
+    "simulate",
+    "sweep",
+]

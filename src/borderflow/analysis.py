@@ -8,6 +8,7 @@ stage) are left out of that metric, and the number used is reported.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,14 @@ def estimate(values: Iterable[float], confidence: float = CONFIDENCE) -> Estimat
     if n == 1:
         return Estimate(mean, math.nan, math.nan, math.nan, 1)
     std = float(data.std(ddof=1))
-    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * std / math.sqrt(n)
+    half = _t_quantile((1 + confidence) / 2, n - 1) * std / math.sqrt(n)
     return Estimate(mean, mean - half, mean + half, std, n)
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(p: float, degrees: int) -> float:
+    """Student's t quantile, cached: tables of many metrics ask for the same few."""
+    return float(stats.t.ppf(p, degrees))
 
 
 def metric_names(per_replication: Sequence[dict[str, dict[str, float]]]) -> dict[str, list[str]]:

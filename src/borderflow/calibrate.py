@@ -106,8 +106,15 @@ class CalibrationResult:
     def rows(self) -> list[tuple]:
         """(hour, observed, target, simulated before, simulated after, rate before, rate after)."""
         return [
-            (h, self.observed.waits[h], self.target[h], self.initial_waits[h], self.waits[h],
-             self.initial_rates[h], self.rates[h])
+            (
+                h,
+                self.observed.waits[h],
+                self.target[h],
+                self.initial_waits[h],
+                self.waits[h],
+                self.initial_rates[h],
+                self.rates[h],
+            )
             for h in range(HOURS)
         ]
 
@@ -170,9 +177,14 @@ def read_observed(
     if not counts.all():
         missing = ", ".join(str(h) for h in np.flatnonzero(counts == 0))
         raise problem(f"no observed wait for hour(s) {missing} in the selected rows")
-    return Observed(sums / counts, str(path), column, used,
-                    tuple(months) if months is not None else None,
-                    tuple(weekdays) if weekdays is not None else None)
+    return Observed(
+        sums / counts,
+        str(path),
+        column,
+        used,
+        tuple(months) if months is not None else None,
+        tuple(weekdays) if weekdays is not None else None,
+    )
 
 
 def simulated_waits(
@@ -256,8 +268,9 @@ def _pool_capacity(scenario: Scenario, stream: str, scale: float) -> tuple[np.nd
     return booths / mean, booths
 
 
-def fluid_start(scenario: Scenario, stream: str, target: np.ndarray, scale: float = 1.0
-                ) -> np.ndarray:
+def fluid_start(
+    scenario: Scenario, stream: str, target: np.ndarray, scale: float = 1.0
+) -> np.ndarray:
     """Hourly demand that a fluid model (hours with a queue) and a stationary M/G/c queue
     (hours without) need to give the ``target`` waits (min); sums to the daily volume."""
     capacity, booths = _pool_capacity(scenario, stream, scale)
@@ -306,9 +319,17 @@ def _rescale(rates: np.ndarray, volume: float) -> np.ndarray:
 
 
 def _fit_demand(
-    scenario: Scenario, stream: str, target: np.ndarray, scale: float, start: np.ndarray,
-    iterations: int, replications: int, seed: int, damping: float,
-    history: list[tuple[float, float]], progress: Callable[[str], None] | None,
+    scenario: Scenario,
+    stream: str,
+    target: np.ndarray,
+    scale: float,
+    start: np.ndarray,
+    iterations: int,
+    replications: int,
+    seed: int,
+    damping: float,
+    history: list[tuple[float, float]],
+    progress: Callable[[str], None] | None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Fluid-Jacobian corrections of the hourly demand by simulation; returns the best
     (rates, waits, rmse)."""
@@ -381,8 +402,19 @@ def calibrate(
 
     def fit_at(scale: float) -> tuple[np.ndarray, np.ndarray, float]:
         start = fluid_start(scenario, stream, target, scale)
-        return _fit_demand(scenario, stream, target, scale, start, iterations, replications,
-                           seed, damping, history, progress)
+        return _fit_demand(
+            scenario,
+            stream,
+            target,
+            scale,
+            start,
+            iterations,
+            replications,
+            seed,
+            damping,
+            history,
+            progress,
+        )
 
     if fit == "demand":
         scale = 1.0
@@ -395,16 +427,29 @@ def calibrate(
             fits[scale] = fit_at(scale)
             return fits[scale][2]
 
-        optimize.minimize_scalar(objective, bounds=(np.log(0.5), np.log(2.0)), method="bounded",
-                                 options={"xatol": 0.02, "maxiter": 8})
+        optimize.minimize_scalar(
+            objective,
+            bounds=(np.log(0.5), np.log(2.0)),
+            method="bounded",
+            options={"xatol": 0.02, "maxiter": 8},
+        )
         scale = min(fits, key=lambda s: fits[s][2])
         rates, waits, _ = fits[scale]
     calibrated = _with(scenario, stream, rates, scale)
     check = max(replications, 20)  # a fresh, larger set of replications judges the fit
     waits, error = simulated_waits(calibrated, stream, check, seed + 1)
     result = CalibrationResult(
-        stream, observed, offset_min, target, initial_rates, initial_waits, rates, waits,
-        scale, calibrated, history,
+        stream,
+        observed,
+        offset_min,
+        target,
+        initial_rates,
+        initial_waits,
+        rates,
+        waits,
+        scale,
+        calibrated,
+        history,
     )
     result.standard_error = error
     result.check_replications = check
@@ -430,13 +475,16 @@ def _diagnose(result: CalibrationResult, scenario: Scenario) -> list[str]:
         )
     noise = float(np.sqrt(np.mean(result.standard_error**2)))
     if result.rmse > max(2.0, 0.15 * result.target.mean(), 3 * noise):
-        out.append(f"the fit is poor (RMSE {result.rmse:.1f} min against a simulation noise of "
-                   f"{noise:.1f} min): read the hour-by-hour table")
+        out.append(
+            f"the fit is poor (RMSE {result.rmse:.1f} min against a simulation noise of "
+            f"{noise:.1f} min): read the hour-by-hour table"
+        )
     return out
 
 
-def write_calibration(result: CalibrationResult, original: str | Path, out: str | Path
-                      ) -> list[Path]:
+def write_calibration(
+    result: CalibrationResult, original: str | Path, out: str | Path
+) -> list[Path]:
     """Write the calibrated scenario (a file that ``extends`` the original with the fitted
     values), the fit table (CSV) and a figure (PNG); return the paths."""
     out = Path(out)
@@ -462,8 +510,9 @@ def write_calibration(result: CalibrationResult, original: str | Path, out: str 
     ]
     if result.service_scale != 1.0:
         stage = result.scenario.streams[stream].route[0]
-        spec = result.scenario.stages[stage].service[stream].model_dump(mode="json",
-                                                                         exclude_none=True)
+        spec = (
+            result.scenario.stages[stage].service[stream].model_dump(mode="json", exclude_none=True)
+        )
         body = ", ".join(f"{k}: {v}" for k, v in spec.items())
         lines += [
             "stages:",
@@ -475,9 +524,17 @@ def write_calibration(result: CalibrationResult, original: str | Path, out: str 
     table = out.with_name(out.stem + "_fit.csv")
     with open(table, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["hour", "observed_min", "target_min", "simulated_before_min",
-                         "simulated_after_min", "arrivals_before_per_h",
-                         "arrivals_after_per_h"])
+        writer.writerow(
+            [
+                "hour",
+                "observed_min",
+                "target_min",
+                "simulated_before_min",
+                "simulated_after_min",
+                "arrivals_before_per_h",
+                "arrivals_after_per_h",
+            ]
+        )
         writer.writerows([h, *(round(float(v), 4) for v in rest)] for h, *rest in result.rows())
     figure_path = out.with_name(out.stem + "_fit.png")
     from .plots.calibration import calibration_figure

@@ -79,9 +79,7 @@ def booth_equivalents(
         return float(k)
     rng = np.random.default_rng(20261128)
     spec = scenario.stages[stage]
-    weights = np.array(
-        [sum(scenario.hourly_rates(s, day)) * spec.visit_share(s) for s in streams]
-    )
+    weights = np.array([sum(scenario.hourly_rates(s, day)) * spec.visit_share(s) for s in streams])
     if weights.sum() <= 0:
         weights = np.ones(len(streams))
     counts = rng.multinomial(20_000, weights / weights.sum())
@@ -100,8 +98,12 @@ def day_types(scenario: Scenario) -> list[tuple[list[int], int]]:
     for day in range(7):
         key = (
             tuple(scenario.hourly_rates(s, day) for s in scenario.streams),
-            tuple(g.open_at(h, day) for st in scenario.stages.values()
-                  for g in st.lanes.values() for h in range(HOURS)),
+            tuple(
+                g.open_at(h, day)
+                for st in scenario.stages.values()
+                for g in st.lanes.values()
+                for h in range(HOURS)
+            ),
         )
         groups.setdefault(key, []).append(day)
     return [(days, days[0]) for days in groups.values()]

@@ -40,19 +40,42 @@ DEFAULT_VALUE: dict[str, dict[str, float]] = {
 """USD (2017) per hour of delay, by mode (TTI for TxDOT; bus fuel cost assumed as a truck's)."""
 
 DEFAULT_EMISSIONS: dict[str, dict[str, Any]] = {
-    "car": {"idle_fuel_gal_per_h": (0.16 + 0.39) / 2, "fuel": "gasoline",
-            "nox_g_per_h": 0.5, "pm25_g_per_h": 0.03},
-    "pedestrian": {"idle_fuel_gal_per_h": 0.0, "fuel": "none", "nox_g_per_h": 0.0,
-                   "pm25_g_per_h": 0.0},
-    "truck": {"idle_fuel_gal_per_h": 0.49, "fuel": "diesel", "nox_g_per_h": 1.416 * 60,
-              "pm25_g_per_h": 0.030 * 60},
-    "bus": {"idle_fuel_gal_per_h": 0.97, "fuel": "diesel", "nox_g_per_h": 2.015 * 60,
-            "pm25_g_per_h": 0.048 * 60},
+    "car": {
+        "idle_fuel_gal_per_h": (0.16 + 0.39) / 2,
+        "fuel": "gasoline",
+        "nox_g_per_h": 0.5,
+        "pm25_g_per_h": 0.03,
+    },
+    "pedestrian": {
+        "idle_fuel_gal_per_h": 0.0,
+        "fuel": "none",
+        "nox_g_per_h": 0.0,
+        "pm25_g_per_h": 0.0,
+    },
+    "truck": {
+        "idle_fuel_gal_per_h": 0.49,
+        "fuel": "diesel",
+        "nox_g_per_h": 1.416 * 60,
+        "pm25_g_per_h": 0.030 * 60,
+    },
+    "bus": {
+        "idle_fuel_gal_per_h": 0.97,
+        "fuel": "diesel",
+        "nox_g_per_h": 2.015 * 60,
+        "pm25_g_per_h": 0.048 * 60,
+    },
 }
 """Idle fuel (gal/h) and emissions (g/h) by mode; sources in the module docstring."""
 
-METRICS = ("delay_vehicle_hours", "delay_person_hours", "delay_cost_usd", "idle_fuel_gal",
-           "co2_kg", "nox_kg", "pm25_kg")
+METRICS = (
+    "delay_vehicle_hours",
+    "delay_person_hours",
+    "delay_cost_usd",
+    "idle_fuel_gal",
+    "co2_kg",
+    "nox_kg",
+    "pm25_kg",
+)
 """The metrics this module adds to every stream (and ``all``)."""
 
 

@@ -12,6 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,8 @@ def run(
     overrides: Sequence[str] = (),
     trace: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run the replications of a scenario.
 
@@ -225,6 +228,10 @@ def run(
         overrides: ``key.path=value`` changes, as ``--set`` gives them.
         trace: keep one record per traveller (memory grows with the number of travellers).
         progress: called as ``progress(done, total)`` after each replication.
+        jobs: run the replications in this many local processes (default: in this process).
+        executor: or on this ``concurrent.futures`` executor (see
+            :func:`borderflow.experiments.execution.make_executor`; Dask included). The results
+            are the same, bit for bit, wherever the replications ran.
 
     Returns:
         A :class:`RunResult`. If interrupted (Ctrl-C), the replications finished so far are kept
@@ -249,7 +256,7 @@ def run(
     result = RunResult(scenario, scenario.seed, [], source, tuple(overrides))
     start = time.perf_counter()
     try:
-        for r in _replications(scenario, range(scenario.replications), trace):
+        for r in _replications(scenario, range(scenario.replications), trace, jobs, executor):
             result.replications.append(r)
             if progress:
                 progress(len(result.replications), scenario.replications)
@@ -258,13 +265,30 @@ def run(
     except Exception as exc:
         # keep what was computed: the caller can still write the finished replications
         result.interrupted = True
+        result.replications.sort(key=lambda r: r.replication)
         result.wall_time_s = time.perf_counter() - start
         exc.partial_result = result  # type: ignore[attr-defined]
         raise
+    # replications run elsewhere come back as they finish; keep them in replication order
+    result.replications.sort(key=lambda r: r.replication)
     result.wall_time_s = time.perf_counter() - start
     return result
 
 
-def _replications(scenario: Scenario, numbers: Iterable[int], trace: bool):
-    for number in numbers:
-        yield simulate(scenario, scenario.seed, number, trace)
+def _replications(
+    scenario: Scenario,
+    numbers: Iterable[int],
+    trace: bool,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+):
+    numbers = list(numbers)
+    one = len(numbers) < 2 and isinstance(jobs, int) and jobs >= 1  # no pool for one replication
+    if executor is None and (jobs in (None, 1) or one):
+        for number in numbers:
+            yield simulate(scenario, scenario.seed, number, trace)
+        return
+    from .experiments.execution import executor_for, iter_replications
+
+    with executor_for(jobs, None, executor) as pool:
+        yield from iter_replications(scenario, numbers, pool, trace=trace)

@@ -200,3 +200,16 @@ def test_wait_until_must_be_a_stage_everyone_visits():
     data["streams"]["car"]["wait_until"] = "nowhere"
     with pytest.raises(ScenarioError, match="'nowhere' is not a stage of the stream's route"):
         load_scenario(data)
+
+
+def test_a_change_in_one_lane_group_leaves_the_others_untouched():
+    # Common random numbers: more general lanes must not move the Ready-lane travellers, who
+    # have lanes of their own (ties between Ready lanes use their own random stream).
+    data = two_stage().model_dump(mode="json", exclude_none=True)
+    data["streams"]["ready"]["route"] = ["primary"]
+    data["stages"]["primary"]["lanes"]["general"]["serves"] = ["car"]
+    base = simulate(load_scenario(data), replication=0)
+    data["stages"]["primary"]["lanes"]["general"]["lanes"] = 6
+    alt = simulate(load_scenario(data), replication=0)
+    assert alt.metrics["ready"]["wait_mean_min"] == base.metrics["ready"]["wait_mean_min"]
+    assert alt.metrics["car"]["wait_mean_min"] != base.metrics["car"]["wait_mean_min"]

@@ -21,11 +21,13 @@ out of service stops admitting new vehicles, finishes those it holds, then close
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simpy.events import Timeout
 
 from .collect import GroupStats
+from .rng import Draws
 
 if TYPE_CHECKING:
     from .port import Port, Traveller
@@ -263,16 +265,22 @@ class LaneGroup:
 class StageLanes:
     """The lane groups of one stage and the rule by which a traveller picks among them."""
 
-    def __init__(self, port: Port, name: str, index: int, spec, tie_break) -> None:
+    def __init__(
+        self, port: Port, name: str, index: int, spec, tie_break: Callable[[str], Draws]
+    ) -> None:
         self.port = port
         self.name = name
         self.index = index
         self.groups = {
-            group_name: LaneGroup(port, self, group_name, group_spec, tie_break)
+            group_name: LaneGroup(
+                port, self, group_name, group_spec, tie_break(f"{name}/{group_name}")
+            )
             for group_name, group_spec in spec.lanes.items()
         }
         self.held: deque[tuple[Traveller, tuple[LaneGroup, ...]]] = deque()
         """Travellers who found none of their lanes open; they join when one opens."""
+        self.tie_break = tie_break(name)
+        """Random numbers for ties between lane groups of this stage."""
 
     def join(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
         """Choose the shortest open eligible line among ``groups`` and join it."""
@@ -285,7 +293,7 @@ class StageLanes:
         else:
             group, length, lane = None, float("inf"), None
             ties = 0
-            tie_break = groups[0].tie_break
+            tie_break = self.tie_break
             for candidate in groups:
                 candidate_length, candidate_lane = candidate.length()
                 if candidate_length < length:

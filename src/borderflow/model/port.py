@@ -127,7 +127,11 @@ class Port:
         self.warmup = scenario.warmup
         self.tracing = trace
         self.trace_rows: list[tuple] = []
-        tie_break = Draws(generator(seed, replication, "lane-choice").random)
+        def tie_break(where: str) -> Draws:
+            # one stream per stage and lane group, so that a what-if in one lane group does not
+            # reshuffle the tie-breaks of the others (common random numbers)
+            return Draws(generator(seed, replication, f"lane-choice/{where}").random)
+
         self.stages = {
             name: StageLanes(self, name, i, spec, tie_break)
             for i, (name, spec) in enumerate(scenario.stages.items())

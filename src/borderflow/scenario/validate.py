@@ -89,7 +89,7 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
                 for v in _open_values(group.get("open"))
                 if isinstance(v, int) and not isinstance(v, bool)
             ]
-            if isinstance(lanes, int) and numbers and max(numbers) > lanes:
+            if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
                 plural = "lane" if lanes == 1 else "lanes"
                 out.append(
                     (
@@ -131,13 +131,17 @@ def _check_wait_until(
         return []
     where = ("streams", name, "wait_until")
     if until not in route:
-        return [(where, f"{until!r} is not a stage of the stream's route "
-                        f"({', '.join(route)})")]
+        return [(where, f"{until!r} is not a stage of the stream's route ({', '.join(route)})")]
     visit = _maps(_maps(stages.get(until)).get("visit"))
     share = visit.get(name, visit.get("default", 1))
     if isinstance(share, int | float) and share < 1:
-        return [(where, f"only {share:g} of the stream visits {until!r}: the wait must end at a "
-                        "stage every traveller of the stream reaches")]
+        return [
+            (
+                where,
+                f"only {share:g} of the stream visits {until!r}: the wait must end at a "
+                "stage every traveller of the stream reaches",
+            )
+        ]
     return []
 
 

@@ -1,0 +1,363 @@
+"""Where replications run: in this process, in local processes, or on a Dask cluster.
+
+Every executor here has the standard :mod:`concurrent.futures` interface (``submit``,
+``shutdown``), so nothing else in borderflow cares where a replication runs. Replications are
+sent in chunks ("replications 0-4 of this scenario"), not one task each: a task costs a round
+trip (pickling the scenario and the results), which for a small scenario is more than the
+simulation itself. Each replication is the pure function
+:func:`borderflow.model.simulate`, so results are the same, bit for bit, wherever they ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import ReplicationResult, simulate
+from ..scenario import Scenario
+
+CHUNKS_PER_WORKER = 4
+"""Replications are split into about this many chunks per worker: few enough that each task's
+round trip is small against its work, enough that no worker sits idle at the end."""
+MAX_CHUNK = 10
+"""At most this many replications per task, so that progress is reported, and an interrupt
+loses, no more than a few replications' work per worker."""
+
+
+class ExecutionError(Exception):
+    """An executor that cannot be set up (a bad ``--jobs``, Dask missing or unreachable)."""
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_start_method() -> str:
+    """``forkserver`` where the platform has it (Linux, macOS), else ``spawn``.
+
+    Never ``fork``: forking a process that runs threads (Dask's, a progress bar's) can deadlock,
+    and Python 3.14 no longer uses it by default.
+    """
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class SerialExecutor(Executor):
+    """Runs each task in this process when it is submitted: the reference, and the fastest for
+    small runs (no process start-up, nothing pickled)."""
+
+    workers = 1
+    in_flight = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller through the future, as a pool does
+            future.set_exception(exc)
+        return future
+
+
+def _worker_start(lifeline: Any) -> None:
+    """Set up a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    Ctrl-C goes to the whole process group; only the parent handles it (it cancels the work and
+    stops the workers), so an interrupt never breaks the pool half-way. A parent killed outright
+    (``kill -9``) cannot stop its workers, so each holds the reading end of a pipe whose only
+    writer is the parent: when the parent dies, the pipe reports end-of-file and the worker
+    exits, instead of waiting forever for work.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv()  # nothing is ever sent: this returns only at end-of-file
+        os._exit(1)
+
+    threading.Thread(target=watch, name="borderflow-lifeline", daemon=True).start()
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with Ctrl-C blocked, so that it inherits the block: an interrupt
+    while it is still importing the model then stops only this process, not it, with a
+    traceback."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()  # first: starting it unblocks Ctrl-C again
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+class ProcessExecutor(ProcessPoolExecutor):
+    """A process pool with an explicit start method, whose workers leave Ctrl-C to the parent."""
+
+    def __init__(self, jobs: int, start_method: str | None = None):
+        method = start_method or default_start_method()
+        try:
+            context = multiprocessing.get_context(method)
+        except ValueError:
+            raise ExecutionError(
+                f"start method {method!r} is not available here; "
+                f"available: {', '.join(multiprocessing.get_all_start_methods())}"
+            ) from None
+        if method == "forkserver":
+            # import the model once in the fork server; each worker then starts in milliseconds
+            context.set_forkserver_preload([__name__])
+            _start_fork_server()
+        reader, self._lifeline = context.Pipe(duplex=False)
+        super().__init__(
+            max_workers=jobs, mp_context=context, initializer=_worker_start, initargs=(reader,)
+        )
+        self.workers = jobs
+        self.in_flight = 2 * jobs
+        self.start_method = method
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            self._lifeline.close()
+
+    def terminate(self) -> None:
+        """Stop at once: cancel what is queued and kill the workers (after Ctrl-C)."""
+        processes = list((getattr(self, "_processes", None) or {}).values())
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        self._lifeline.close()
+
+
+class DaskExecutor(Executor):
+    """Tasks on a Dask distributed cluster, through the client's ``concurrent.futures`` executor.
+
+    Owns its client (and its ``LocalCluster``, if it started one) and closes them on shutdown.
+    """
+
+    def __init__(self, client: Any, cluster: Any = None):
+        self.client = client
+        self.cluster = cluster
+        # pure=False: never merge two tasks because their arguments hash alike
+        self._executor = client.get_executor(pure=False)
+
+    @property
+    def workers(self) -> int:
+        """Threads over all workers of the cluster (at least 1)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def in_flight(self) -> int:
+        return 2 * self.workers
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait and not cancel_futures)
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def terminate(self) -> None:
+        """Cancel what is running and close the client (and the local cluster)."""
+        self.shutdown(wait=False, cancel_futures=True)
+
+
+def make_executor(
+    jobs: int | None = None, dask: str | None = None, start_method: str | None = None
+) -> Executor:
+    """An executor for ``jobs`` workers: serial for 1, local processes for more, or Dask.
+
+    Args:
+        jobs: worker processes (default: the number of cores). 1 runs in this process. With
+            ``dask="local"``, the number of workers of the ``LocalCluster``.
+        dask: ``"local"`` to start a ``LocalCluster`` on this machine, or the address of a
+            running scheduler (``tcp://host:8786``). Needs ``pip install borderflow[dask]``.
+        start_method: ``forkserver`` (default where available) or ``spawn``.
+
+    Raises:
+        ExecutionError: for a bad ``jobs``, or when Dask is missing or cannot be reached.
+    """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ExecutionError(f"jobs must be a positive whole number, not {jobs!r}")
+    if dask is not None:
+        return _dask_executor(dask, jobs)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs == 1:
+        return SerialExecutor()
+    return ProcessExecutor(jobs, start_method)
+
+
+def _dask_executor(address: str, jobs: int | None) -> DaskExecutor:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExecutionError(
+            "running on Dask needs the dask extra: pip install 'borderflow[dask]'"
+        ) from None
+    import logging
+
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=jobs or default_jobs(),
+            threads_per_worker=1,  # the model is pure Python: one thread per process
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+        return DaskExecutor(Client(cluster), cluster)
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExecutionError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+    return DaskExecutor(client)
+
+
+def workers_of(executor: Executor) -> int:
+    """How many tasks ``executor`` runs at once (used to size chunks)."""
+    workers = getattr(executor, "workers", None) or getattr(executor, "_max_workers", None)
+    return int(workers) if workers else default_jobs()
+
+
+@contextmanager
+def executor_for(
+    jobs: int | None = None, dask: str | None = None, executor: Executor | None = None
+) -> Iterator[Executor]:
+    """Use ``executor`` if given; otherwise make one (serial unless ``jobs`` or ``dask`` ask for
+    more) and shut it down afterwards (at once, killing its workers, after Ctrl-C)."""
+    if executor is not None:
+        yield executor
+        return
+    if dask is None and jobs is None:
+        jobs = 1
+    own = make_executor(jobs, dask)
+    try:
+        yield own
+    except BaseException:
+        _stop(own)
+        raise
+    own.shutdown()
+
+
+def _stop(executor: Executor) -> None:
+    terminate = getattr(executor, "terminate", None)
+    if terminate is not None:
+        terminate()
+    else:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some replications of one scenario: one task."""
+
+    key: Hashable
+    """What the replications belong to (a scenario of a comparison, a design point)."""
+    scenario: Scenario
+    seed: int
+    numbers: tuple[int, ...]
+    trace: bool = False
+
+
+def simulate_chunk(
+    scenario: Scenario, seed: int, numbers: Sequence[int], trace: bool = False
+) -> list[ReplicationResult]:
+    """Run replications ``numbers`` of ``scenario`` one after the other (one task's work)."""
+    return [simulate(scenario, seed, number, trace) for number in numbers]
+
+
+def chunk_size(replications: int, workers: int) -> int:
+    """Replications per task, for ``replications`` in all over ``workers``."""
+    return max(1, min(MAX_CHUNK, math.ceil(replications / (CHUNKS_PER_WORKER * max(1, workers)))))
+
+
+def split(numbers: Sequence[int], size: int) -> list[tuple[int, ...]]:
+    """``numbers`` in consecutive pieces of ``size``."""
+    numbers = tuple(numbers)
+    return [numbers[i : i + size] for i in range(0, len(numbers), size)]
+
+
+def run_chunks(
+    chunks: Iterable[Chunk], executor: Executor
+) -> Iterator[tuple[Hashable, list[ReplicationResult]]]:
+    """Submit ``chunks`` and yield ``(key, results)`` as each finishes (not in order).
+
+    At most a few tasks per worker are queued at a time, so that results come back roughly in
+    the order given (a sweep stores its first points first) and Ctrl-C has little to cancel.
+    If the caller stops early, or an error or interrupt occurs, tasks not yet started are
+    cancelled.
+    """
+    pending_chunks = iter(chunks)
+    limit = max(1, int(getattr(executor, "in_flight", 2 * workers_of(executor))))
+    running: dict[Future, Hashable] = {}
+
+    def fill() -> None:
+        while len(running) < limit:
+            chunk = next(pending_chunks, None)
+            if chunk is None:
+                return
+            future = executor.submit(
+                simulate_chunk, chunk.scenario, chunk.seed, chunk.numbers, chunk.trace
+            )
+            running[future] = chunk.key
+
+    try:
+        fill()
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                yield key, future.result()
+            fill()
+    finally:
+        for future in running:
+            future.cancel()
+
+
+def iter_replications(
+    scenario: Scenario,
+    numbers: Iterable[int],
+    executor: Executor,
+    *,
+    seed: int | None = None,
+    trace: bool = False,
+    size: int | None = None,
+) -> Iterator[ReplicationResult]:
+    """Replications ``numbers`` of ``scenario`` on ``executor``, yielded as chunks finish."""
+    numbers = list(numbers)
+    seed = scenario.seed if seed is None else seed
+    size = size or chunk_size(len(numbers), workers_of(executor))
+    chunks = (Chunk(None, scenario, seed, piece, trace) for piece in split(numbers, size))
+    for _, results in run_chunks(chunks, executor):
+        yield from results
+
+
+def map_replications(
+    scenario: Scenario,
+    numbers: Iterable[int],
+    executor: Executor,
+    chunk_size: int | None = None,
+    *,
+    seed: int | None = None,
+    trace: bool = False,
+) -> list[ReplicationResult]:
+    """Replications ``numbers`` of ``scenario`` run on ``executor`` in chunks of
+    ``chunk_size``; returned in replication order."""
+    results = list(
+        iter_replications(scenario, numbers, executor, seed=seed, trace=trace, size=chunk_size)
+    )
+    return sorted(results, key=lambda r: r.replication)

@@ -1,0 +1,180 @@
+"""Where replications run does not change what they give: in this process, in local processes
+and on a real Dask cluster, the results are the same, bit for bit."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from borderflow import compare, load_scenario, simulate, sweep
+from borderflow.cli import main
+from borderflow.experiments.execution import (
+    ExecutionError,
+    ProcessExecutor,
+    SerialExecutor,
+    chunk_size,
+    make_executor,
+    map_replications,
+    split,
+)
+from borderflow.output import write_run
+from borderflow.runner import run
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "scenarios" / "example.yaml"
+TABLES = ("summary.csv", "replications.csv", "hourly.csv", "lanes_hourly.csv")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real Dask cluster: two worker processes with one thread each."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(EXAMPLE)
+
+
+def experiment() -> dict:
+    return {
+        "scenario": str(EXAMPLE),
+        "replications": 3,
+        "vary": {
+            "stages.primary.service.car_general.mean": ["50 s", "70 s"],
+            "streams.car_general.arrivals.per_day": {"from": 1200, "to": 1800, "steps": 2},
+        },
+    }
+
+
+def files(directory: Path, names) -> dict[str, bytes]:
+    return {name: (directory / name).read_bytes() for name in names}
+
+
+def test_chunks_cover_every_replication_once():
+    assert chunk_size(60, 2) == 8
+    assert chunk_size(100, 2) == 10  # at most 10 per task
+    assert chunk_size(3, 8) == 1
+    pieces = split(range(10), 4)
+    assert pieces == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9)]
+
+
+def test_serial_processes_and_dask_give_identical_replications(scenario, cluster):
+    numbers = range(5)
+    serial = [simulate(scenario, scenario.seed, r) for r in numbers]
+    with make_executor(2) as pool:
+        assert isinstance(pool, ProcessExecutor)
+        processes = map_replications(scenario, numbers, pool, chunk_size=2)
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        on_dask = map_replications(scenario, numbers, pool, chunk_size=1)
+    finally:
+        pool.shutdown()
+    # repr() writes every float exactly (and NaN as nan), so equal text is equal bits
+    assert repr(processes) == repr(serial)
+    assert repr(on_dask) == repr(serial)
+    assert [r.replication for r in on_dask] == list(numbers)
+
+
+def test_run_writes_the_same_files_serially_in_processes_and_on_dask(tmp_path, cluster):
+    serial = run(EXAMPLE, replications=4)
+    in_processes = run(EXAMPLE, replications=4, jobs=2)
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        on_dask = run(EXAMPLE, replications=4, executor=pool)
+    finally:
+        pool.shutdown()
+    for name, result in (("serial", serial), ("processes", in_processes), ("dask", on_dask)):
+        write_run(result, tmp_path / name)
+    expected = files(tmp_path / "serial", TABLES)
+    assert files(tmp_path / "processes", TABLES) == expected
+    assert files(tmp_path / "dask", TABLES) == expected
+
+
+def test_compare_and_sweep_are_identical_on_dask(tmp_path, cluster):
+    alt = {
+        "extends": str(EXAMPLE),
+        "stages": {
+            "primary": {
+                "service": {"car_general": {"dist": "lognormal", "mean": "50 s", "cv": 0.6}}
+            }
+        },
+    }
+    serial = compare(EXAMPLE, alt, replications=3)
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        on_dask = compare(EXAMPLE, alt, replications=3, executor=pool)
+        swept_dask = sweep(experiment(), output=tmp_path / "dask", executor=pool)
+    finally:
+        pool.shutdown()
+    assert repr(on_dask.table()) == repr(serial.table())
+    swept_serial = sweep(experiment(), output=tmp_path / "serial", jobs=1)
+    swept_processes = sweep(experiment(), output=tmp_path / "processes", jobs=2)
+    assert swept_serial.computed == swept_dask.computed == swept_processes.computed == 4
+    names = ("points.csv", "results.csv", "sweep.json")
+    expected = files(tmp_path / "serial", names)
+    assert files(tmp_path / "dask", names) == expected
+    assert files(tmp_path / "processes", names) == expected
+
+
+@pytest.mark.slow
+def test_the_command_runs_on_a_local_dask_cluster(tmp_path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert (
+            main(["run", str(EXAMPLE), "-r", "3", "-q", "-j", "1", "-o", str(tmp_path / "a")]) == 0
+        )
+        code = main(
+            [
+                "run",
+                str(EXAMPLE),
+                "-r",
+                "3",
+                "-q",
+                "--dask",
+                "local",
+                "-j",
+                "2",
+                "-o",
+                str(tmp_path / "b"),
+            ]
+        )
+    assert code == 0
+    assert files(tmp_path / "b", TABLES) == files(tmp_path / "a", TABLES)
+
+
+def test_one_job_runs_in_this_process():
+    assert isinstance(make_executor(1), SerialExecutor)
+
+
+@pytest.mark.parametrize("jobs", [0, -2, 1.5, True])
+def test_a_bad_number_of_jobs_is_refused(jobs):
+    with pytest.raises(ExecutionError, match="jobs must be a positive whole number"):
+        make_executor(jobs)
+
+
+def test_a_bad_number_of_jobs_on_the_command_line():
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(["run", str(EXAMPLE), "-j", "0"])
+    assert code == 2
+    assert err.getvalue().strip() == "--jobs: expected a positive number, found 0"
+
+
+def test_an_error_in_a_worker_reaches_the_caller(scenario):
+    broken = scenario.model_copy(update={"streams": {}})  # no streams: the model fails
+    with make_executor(2) as pool, pytest.raises(Exception):  # noqa: B017 - any error will do
+        map_replications(broken, range(2), pool)
