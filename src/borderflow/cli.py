@@ -81,7 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
     _add_plot_commands(commands)
     experiment_commands.add_parsers(commands)
+    for name in ("compare", "sweep"):
+        _add_plot_flag(commands.choices[name])
     _add_calibrate_command(commands)
+    _add_verify_command(commands)
     return parser
 
 
@@ -94,24 +97,45 @@ def _add_calibrate_command(commands) -> None:
         "match observed ones. The daily volume is kept.",
     )
     calibrate.add_argument("file", help="scenario file (YAML)")
-    calibrate.add_argument("--observed", required=True, metavar="FILE",
-                           help="CSV of observed mean waits: month, weekday, hour, one column "
-                           "per lane type")
+    calibrate.add_argument(
+        "--observed",
+        required=True,
+        metavar="FILE",
+        help="CSV of observed mean waits: month, weekday, hour, one column per lane type",
+    )
     calibrate.add_argument("--stream", required=True, help="the stream to calibrate")
     calibrate.add_argument("--column", required=True, help="the column of observed waits")
     calibrate.add_argument("--month", metavar="M", help="months to use, e.g. 1 or 1-2")
     calibrate.add_argument("--weekdays", metavar="D", help="weekdays, 0 = Monday: e.g. 0-4")
     calibrate.add_argument("--fit", choices=("demand", "demand+service"), default="demand")
-    calibrate.add_argument("--offset", type=float, default=0.0, metavar="MIN",
-                           help="minutes of each observed wait that are not queueing "
-                           "(subtracted first; default 0)")
-    calibrate.add_argument("--iterations", type=int, default=10, metavar="N",
-                           help="simulation steps of the fit (default 10)")
-    calibrate.add_argument("-r", "--replications", type=int, default=6, metavar="N",
-                           help="replications per step, common random numbers (default 6)")
-    calibrate.add_argument("-o", "--output", metavar="OUT.yaml",
-                           help="write the calibrated scenario here, with OUT_fit.csv and "
-                           "OUT_fit.png")
+    calibrate.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        metavar="MIN",
+        help="minutes of each observed wait that are not queueing (subtracted first; default 0)",
+    )
+    calibrate.add_argument(
+        "--iterations",
+        type=int,
+        default=10,
+        metavar="N",
+        help="simulation steps of the fit (default 10)",
+    )
+    calibrate.add_argument(
+        "-r",
+        "--replications",
+        type=int,
+        default=6,
+        metavar="N",
+        help="replications per step, common random numbers (default 6)",
+    )
+    calibrate.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.yaml",
+        help="write the calibrated scenario here, with OUT_fit.csv and OUT_fit.png",
+    )
     _add_set(calibrate)
 
 
@@ -188,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "plot": _plot,
             "report": _report,
             "calibrate": _calibrate,
+            "verify": _verify,
             **_experiment_handlers(),
         }[args.command](args)
     except ScenarioError as exc:
@@ -213,7 +238,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _experiment_handlers() -> dict:
     from .experiments.commands import HANDLERS
 
-    return HANDLERS
+    return {name: _then_plot(handler) for name, handler in HANDLERS.items()}
+
+
+def _then_plot(handler):
+    """``handler`` of compare or sweep, followed by ``borderflow plot`` of its output with
+    ``--plot``."""
+
+    def run_then_plot(args: argparse.Namespace) -> int:
+        if args.plot and args.command == "compare" and not args.output:
+            print("--plot: needs -o DIR (the figures go into DIR/plots/)", file=sys.stderr)
+            return EXIT_INPUT
+        code = handler(args)
+        if code != EXIT_OK or not args.plot:
+            return code
+        if args.command == "sweep":  # the sweep's own default folder
+            from pathlib import Path
+
+            directory = args.output or str(Path("runs") / Path(args.file).stem)
+            return _draw_plots(
+                directory, quiet=args.quiet, metric=args.metric, streams=[args.stream]
+            )
+        return _draw_plots(args.output, quiet=args.quiet)
+
+    return run_then_plot
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -281,6 +329,9 @@ def _run(args: argparse.Namespace) -> int:
         print_run(result, sys.stdout)
         if getattr(result, "precision", None) is not None:
             print(f"\n{result.precision}")
+    outcome = getattr(result, "precision", None)
+    if outcome is not None and not outcome.reached:
+        print(f"warning: {outcome}", file=sys.stderr)
     if args.output:
         paths = write_run(result, args.output, trace=args.trace)
         if not args.quiet:
@@ -372,31 +423,46 @@ def _calibrate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     scenario = load_scenario(args.file, tuple(args.overrides))
     if args.stream not in scenario.streams:
-        print(f"--stream: unknown stream {args.stream!r}; streams: "
-              f"{', '.join(scenario.streams)}", file=sys.stderr)
+        print(
+            f"--stream: unknown stream {args.stream!r}; streams: {', '.join(scenario.streams)}",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     observed = read_observed(args.observed, args.column, months, weekdays)
     try:
         result = calibrate(
-            scenario, observed, args.stream, fit=args.fit, offset_min=args.offset,
-            iterations=args.iterations, replications=args.replications,
+            scenario,
+            observed,
+            args.stream,
+            fit=args.fit,
+            offset_min=args.offset,
+            iterations=args.iterations,
+            replications=args.replications,
             progress=lambda line: print(line, file=sys.stderr) if sys.stderr.isatty() else None,
         )
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INPUT
-    print(f"{args.stream}: {observed.rows} observed rows, offset {args.offset:g} min"
-          + (f", inspection time x{result.service_scale:.3f}" if args.fit != "demand" else ""))
-    print(f"{'hour':<6}{'target':>8}{'before':>8}{'after':>8}{'± se':>7}"
-          f"{'arrivals before':>17}{'after':>8}")
+    print(
+        f"{args.stream}: {observed.rows} observed rows, offset {args.offset:g} min"
+        + (f", inspection time x{result.service_scale:.3f}" if args.fit != "demand" else "")
+    )
+    print(
+        f"{'hour':<6}{'target':>8}{'before':>8}{'after':>8}{'± se':>7}"
+        f"{'arrivals before':>17}{'after':>8}"
+    )
     for h, _obs, target, before, after, rate_before, rate_after in result.rows():
-        print(f"{h:02d}:00 {target:>8.1f}{before:>8.1f}{after:>8.1f}"
-              f"{result.standard_error[h]:>7.1f}{rate_before:>17.0f}{rate_after:>8.0f}")
+        print(
+            f"{h:02d}:00 {target:>8.1f}{before:>8.1f}{after:>8.1f}"
+            f"{result.standard_error[h]:>7.1f}{rate_before:>17.0f}{rate_after:>8.0f}"
+        )
     hour, gap = result.largest_gap
     noise = float((result.standard_error**2).mean() ** 0.5)
-    print(f"\nRMSE {result.rmse:.2f} min (simulation noise {noise:.2f} min, "
-          f"{result.check_replications} fresh replications); largest gap {gap:+.1f} min at "
-          f"{hour:02d}:00; daily volume {result.rates.sum():,.0f} (unchanged)")
+    print(
+        f"\nRMSE {result.rmse:.2f} min (simulation noise {noise:.2f} min, "
+        f"{result.check_replications} fresh replications); largest gap {gap:+.1f} min at "
+        f"{hour:02d}:00; daily volume {result.rates.sum():,.0f} (unchanged)"
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.output:
@@ -482,6 +548,79 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     print(f"wrote {path}")
     return EXIT_OK
+
+
+EXIT_VERIFY_FAILED = 3
+"""``borderflow verify``: a check of the model against theory failed."""
+
+
+def _add_verify_command(commands) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="check the model against queueing theory (M/M/1, M/M/c, M/G/1, stacked booths, "
+        "a time-varying day)",
+        description="Run the verification catalogue: small scenarios whose answer is known from "
+        "queueing theory. Prints the table; exits 0 when every check passes, 3 when any fails.",
+    )
+    verify.add_argument(
+        "--quick", action="store_true", help="the short run (under two minutes on two cores)"
+    )
+    verify.add_argument(
+        "--case",
+        dest="cases",
+        action="append",
+        metavar="NAME",
+        help="run only this case (repeatable); names are listed by --list",
+    )
+    verify.add_argument("--list", action="store_true", help="list the cases and exit")
+    verify.add_argument("-o", "--output", metavar="FILE.md", help="also write the Markdown page")
+    verify.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the number of cores; 1 runs in this process)",
+    )
+    verify.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import CATALOGUE, verify
+
+    if args.list:
+        for name, case in CATALOGUE.items():
+            print(f"{name:<22}{case.title}")
+        return EXIT_OK
+    if args.jobs is not None and args.jobs < 1:
+        print(f"--jobs: expected a positive number, found {args.jobs}", file=sys.stderr)
+        return EXIT_INPUT
+    unknown = [name for name in args.cases or () if name not in CATALOGUE]
+    if unknown:
+        print(
+            f"--case: unknown case {', '.join(unknown)}; cases: {', '.join(CATALOGUE)}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+
+    def progress(done: int, total: int, case: str) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            end = "" if done < total else "\n"
+            print(f"\r{done}/{total} batches ({case})\033[K", end=end, file=sys.stderr, flush=True)
+
+    report = verify(quick=args.quick, cases=args.cases, progress=progress, jobs=args.jobs)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(report.to_markdown())
+        except OSError as exc:
+            raise OutputError(f"cannot write {args.output}: {exc.strerror}") from None
+    if args.quiet:
+        print(report.summary())
+    else:
+        sys.stdout.write(report.to_text())
+        if args.output:
+            print(f"wrote {args.output}")
+    return EXIT_OK if report.passed else EXIT_VERIFY_FAILED
 
 
 if __name__ == "__main__":

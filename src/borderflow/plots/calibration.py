@@ -21,9 +21,10 @@ def calibration_figure(result: CalibrationResult) -> Figure:
     top.plot(hours, result.initial_waits, "--", color="#999999", label="simulated, before")
     top.plot(hours, result.waits, "-", color="#0072B2", lw=2, label="simulated, calibrated")
     top.set_ylabel("mean wait (min)")
-    top.set_title(f"Calibration of {result.stream}: RMSE {result.rmse:.1f} min"
-                  + (f", inspection time x{result.service_scale:.2f}"
-                     if result.service_scale != 1 else ""))
+    top.set_title(
+        f"Calibration of {result.stream}: RMSE {result.rmse:.1f} min"
+        + (f", inspection time x{result.service_scale:.2f}" if result.service_scale != 1 else "")
+    )
     top.legend(loc="upper left", frameon=False)
     top.grid(alpha=0.3)
     width = 0.4

@@ -1,0 +1,574 @@
+"""Reading what a directory holds (a run, a comparison or a sweep) from its output tables.
+
+Figures and reports read only the files that the commands write (CSV and ``run.json``), never
+simulation objects, so a result can be plotted long after it was computed, on another machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..analysis import Estimate, estimate
+from ..scenario.units import parse_duration
+
+RUN_FILES = ("run.json", "summary.csv", "hourly.csv", "lanes_hourly.csv")
+COMPARISON_FILE = "comparison.csv"
+SWEEP_FILES = ("points.csv", "results.csv")
+
+
+class PlotInputError(Exception):
+    """A directory or file that holds no result to plot (the message says what is missing)."""
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def read_rows(path: str | Path) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts of strings."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+    except OSError as exc:
+        raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def number(text: str | None) -> float:
+    """A CSV cell as a float; empty (undefined) cells are NaN."""
+    if text is None or text == "":
+        return math.nan
+    return float(text)
+
+
+def _require(rows: list[dict[str, str]], columns: Iterable[str], path: Path) -> None:
+    missing = [c for c in columns if rows and c not in rows[0]]
+    if missing:
+        raise PlotInputError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+@dataclass
+class HourlySeries:
+    """A quantity by hour, over replications: the hours and one :class:`Estimate` per hour."""
+
+    hours: np.ndarray
+    """Hours from 00:00 of day 0 (``day * 24 + hour``)."""
+    estimates: list[Estimate]
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.array([e.mean for e in self.estimates])
+
+    @property
+    def ci_low(self) -> np.ndarray:
+        return np.array([e.ci_low for e in self.estimates])
+
+    @property
+    def ci_high(self) -> np.ndarray:
+        return np.array([e.ci_high for e in self.estimates])
+
+
+def hourly_estimates(
+    rows: Iterable[dict[str, str]], key: str, value: str
+) -> dict[str, HourlySeries]:
+    """For each value of column ``key``, the column ``value`` by hour, estimated over the
+    replications (mean and 95% CI, as in ``summary.csv``; undefined cells left out)."""
+    values: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        hour = int(row["day"]) * 24 + int(row["hour"])
+        values[row[key]][hour].append(number(row[value]))
+    out = {}
+    for name, by_hour in values.items():
+        hours = sorted(by_hour)
+        out[name] = HourlySeries(np.array(hours), [estimate(by_hour[h]) for h in hours])
+    return out
+
+
+@dataclass
+class RunData:
+    """The output files of one ``borderflow run -o DIR``."""
+
+    directory: Path
+    meta: dict[str, Any]
+    summary_rows: list[dict[str, str]]
+    hourly_rows: list[dict[str, str]]
+    lane_rows: list[dict[str, str]]
+    label: str = ""
+    """Short name used in legends (the folder name, for runs inside a comparison)."""
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return str(self.meta.get("scenario_name") or self.directory.name)
+
+    @property
+    def streams(self) -> list[str]:
+        """Stream names in scenario order."""
+        scenario = self.meta.get("scenario") or {}
+        names = list(scenario.get("streams") or {})
+        if names:
+            return names
+        seen: list[str] = []
+        for row in self.summary_rows:
+            if row["stream"] != "all" and row["stream"] not in seen:
+                seen.append(row["stream"])
+        return seen
+
+    @property
+    def replications(self) -> int:
+        return int(self.meta.get("replications_finished") or 0)
+
+    @cached_property
+    def summary(self) -> dict[str, dict[str, Estimate]]:
+        """stream -> metric -> :class:`Estimate`, read back from ``summary.csv``."""
+        out: dict[str, dict[str, Estimate]] = defaultdict(dict)
+        for row in self.summary_rows:
+            out[row["stream"]][row["metric"]] = Estimate(
+                number(row["mean"]),
+                number(row["ci_low"]),
+                number(row["ci_high"]),
+                number(row["std"]),
+                int(number(row["replications"]) if row["replications"] else 0),
+            )
+        return dict(out)
+
+    @cached_property
+    def scenario(self) -> Any:
+        """The resolved scenario of ``run.json``, loaded and validated."""
+        from ..scenario import ScenarioError, load_scenario
+
+        resolved = self.meta.get("scenario")
+        if not isinstance(resolved, dict):
+            raise PlotInputError(f"{self.directory / 'run.json'}: no resolved scenario in it")
+        try:
+            return load_scenario(resolved)
+        except ScenarioError as exc:
+            raise PlotInputError(
+                f"{self.directory / 'run.json'}: its scenario does not load: {exc}"
+            ) from None
+
+    @property
+    def counted_hours(self) -> tuple[int, int]:
+        """(first, last) hour of the counted period, from 00:00 of day 0."""
+        scenario = self.meta.get("scenario") or {}
+        hours = sorted({int(r["day"]) * 24 + int(r["hour"]) for r in self.hourly_rows})
+        if hours:
+            return hours[0], hours[-1] + 1
+        horizon = _hours(scenario.get("horizon", "24 h"))
+        warmup = _hours(scenario.get("warmup", "0 h"))
+        return int(warmup), math.ceil(horizon)
+
+    def hourly(self, value: str = "wait_mean_min") -> dict[str, HourlySeries]:
+        """stream -> ``value`` of ``hourly.csv`` by hour of arrival, over replications."""
+        return hourly_estimates(self.hourly_rows, "stream", value)
+
+    def lanes(self, value: str) -> dict[tuple[str, str], HourlySeries]:
+        """(stage, lane group) -> ``value`` of ``lanes_hourly.csv`` by hour, over replications."""
+        rows = [dict(r, _group=f"{r['stage']}\x00{r['lane_group']}") for r in self.lane_rows]
+        series = hourly_estimates(rows, "_group", value)
+        return {tuple(k.split("\x00", 1)): v for k, v in series.items()}  # type: ignore[misc]
+
+    @property
+    def lane_groups(self) -> list[tuple[str, str]]:
+        """(stage, lane group) in scenario order."""
+        scenario = self.meta.get("scenario") or {}
+        groups = [
+            (stage, group)
+            for stage, spec in (scenario.get("stages") or {}).items()
+            for group in (spec.get("lanes") or {})
+        ]
+        if groups:
+            return groups
+        seen: list[tuple[str, str]] = []
+        for row in self.lane_rows:
+            key = (row["stage"], row["lane_group"])
+            if key not in seen:
+                seen.append(key)
+        return seen
+
+    def trace_waits(self) -> dict[str, np.ndarray] | None:
+        """stream -> waits (min) of every counted traveller of every replication, from
+        ``trace.csv`` (None without one). Counted: arrived from the warm-up to the horizon."""
+        path = self.directory / "trace.csv"
+        if not path.is_file():
+            return None
+        scenario = self.meta.get("scenario") or {}
+        start = _hours(scenario.get("warmup", "0 h")) * 60
+        end = _hours(scenario.get("horizon", "24 h")) * 60
+        routes = {
+            name: list(spec.get("route") or [])
+            for name, spec in (scenario.get("streams") or {}).items()
+        }
+        waits: dict[str, list[float]] = {s: [] for s in self.streams}
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                arrival = float(row["arrival_min"])
+                if not start <= arrival < end:
+                    continue
+                stream = row["stream"]
+                wait = 0.0
+                for stage in routes.get(stream, []):
+                    began = row.get(f"{stage}.start_min")
+                    if began:
+                        wait = float(began) - arrival
+                        break
+                waits.setdefault(stream, []).append(wait)
+        return {s: np.sort(np.array(w)) for s, w in waits.items()}
+
+
+def _hours(duration: Any) -> float:
+    """A duration of ``run.json`` (``'24 h'``, ``'90 min'``, seconds as a number) in hours."""
+    if isinstance(duration, int | float):
+        return float(duration) / 3600
+    return parse_duration(str(duration)) / 3600
+
+
+def is_run(directory: str | Path) -> bool:
+    """True if ``directory`` holds the files of ``borderflow run -o``."""
+    return all((Path(directory) / name).is_file() for name in RUN_FILES)
+
+
+def read_run(directory: str | Path, label: str = "") -> RunData:
+    """The output files of a run directory.
+
+    Raises:
+        PlotInputError: a file is missing or unreadable.
+    """
+    directory = Path(directory)
+    missing = [name for name in RUN_FILES if not (directory / name).is_file()]
+    if missing:
+        raise PlotInputError(
+            f"{directory} holds no borderflow run: {', '.join(missing)} missing "
+            "(write one with borderflow run FILE -o DIR)"
+        )
+    try:
+        meta = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlotInputError(f"cannot read {directory / 'run.json'}: {exc}") from None
+    summary = read_rows(directory / "summary.csv")
+    _require(summary, ("stream", "metric", "mean", "ci_low", "ci_high"), directory / "summary.csv")
+    hourly = read_rows(directory / "hourly.csv")
+    _require(hourly, ("day", "hour", "stream", "wait_mean_min"), directory / "hourly.csv")
+    lanes = read_rows(directory / "lanes_hourly.csv")
+    _require(lanes, ("day", "hour", "stage", "lane_group"), directory / "lanes_hourly.csv")
+    return RunData(directory, meta, summary, hourly, lanes, label or directory.name)
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+COMPARISON_COLUMNS = (
+    "stream",
+    "metric",
+    "scenario",
+    "base_mean",
+    "alt_mean",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+    "pct_change",
+    "significant",
+)
+
+
+@dataclass
+class ComparisonData:
+    """A comparison directory: ``comparison.csv`` and, when present, each scenario's run."""
+
+    directory: Path
+    rows: list[dict[str, str]]
+    base: RunData | None = None
+    alternatives: dict[str, RunData] = field(default_factory=dict)
+    """Alternative name (as in the ``scenario`` column) -> its run, when its files exist."""
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Alternative scenarios, in file order."""
+        return list(dict.fromkeys(r["scenario"] for r in self.rows))
+
+    @property
+    def streams(self) -> list[str]:
+        return list(dict.fromkeys(r["stream"] for r in self.rows))
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(dict.fromkeys(r["metric"] for r in self.rows))
+
+    def row(self, scenario: str, stream: str, metric: str) -> dict[str, str] | None:
+        for r in self.rows:
+            if (r["scenario"], r["stream"], r["metric"]) == (scenario, stream, metric):
+                return r
+        return None
+
+
+def is_comparison(directory: str | Path) -> bool:
+    return (Path(directory) / COMPARISON_FILE).is_file()
+
+
+def _find_runs(directory: Path) -> dict[str, RunData]:
+    """Runs in ``directory``'s subfolders (any depth up to 2), keyed by folder path relative
+    to ``directory`` (``'base'``, ``'alternatives/rfid'``...)."""
+    runs = {}
+    for path in sorted(directory.glob("*/run.json")) + sorted(directory.glob("*/*/run.json")):
+        folder = path.parent
+        if is_run(folder):
+            runs[folder.relative_to(directory).as_posix()] = read_run(folder)
+    return runs
+
+
+def _match_runs(
+    names: list[str], runs: dict[str, RunData]
+) -> tuple[RunData | None, dict[str, RunData]]:
+    """Pair alternative names with run folders; the run left over (or named base) is the base."""
+
+    def keys(key: str, run: RunData) -> set[str]:
+        meta = run.meta
+        found = {key, key.rsplit("/", 1)[-1], str(meta.get("scenario_name") or "")}
+        source = meta.get("scenario_file")
+        if source:
+            stem = Path(str(source)).stem
+            found |= {str(source), Path(str(source)).name, stem}
+        return {k for k in found if k}
+
+    alternatives: dict[str, RunData] = {}
+    used: set[str] = set()
+    for name in names:
+        stem = Path(name).stem
+        for key, run in runs.items():
+            if key in used:
+                continue
+            if name in keys(key, run) or stem in keys(key, run):
+                alternatives[name] = run
+                used.add(key)
+                break
+    rest = {k: r for k, r in runs.items() if k not in used}
+    base = None
+    for key, run in rest.items():
+        if key.rsplit("/", 1)[-1] in {"base", "baseline"}:
+            base = run
+            break
+    if base is None and len(rest) == 1:
+        base = next(iter(rest.values()))
+    if base is not None:
+        base.label = "base"
+    for name, run in alternatives.items():
+        run.label = name
+    return base, alternatives
+
+
+def read_comparison(directory: str | Path) -> ComparisonData:
+    """``comparison.csv`` of a comparison directory, and the runs found in its subfolders."""
+    directory = Path(directory)
+    path = directory / COMPARISON_FILE
+    if not path.is_file():
+        raise PlotInputError(f"{directory} holds no comparison: {COMPARISON_FILE} missing")
+    rows = read_rows(path)
+    if not rows:
+        raise PlotInputError(f"{path}: no rows")
+    _require(rows, COMPARISON_COLUMNS, path)
+    data = ComparisonData(directory, rows)
+    data.base, data.alternatives = _match_runs(data.scenarios, _find_runs(directory))
+    return data
+
+
+# --- sweeps ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepData:
+    """A sweep directory: ``points.csv`` (parameter values), ``results.csv`` and, when the
+    ``sweep`` command wrote it, ``sweep.json``."""
+
+    directory: Path
+    points: dict[str, dict[str, str]]
+    """point -> column of points.csv -> value as written."""
+    parameters: list[str]
+    """The parameters varied independently, in column order. Columns that only follow another
+    (the key paths of a linked parameter, next to its label column) are not among them."""
+    rows: list[dict[str, str]]
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The content of ``sweep.json`` (empty without one)."""
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of points.csv but ``point``."""
+        first = next(iter(self.points.values()), {})
+        return list(first)
+
+    @property
+    def streams(self) -> list[str]:
+        return list(dict.fromkeys(r["stream"] for r in self.rows))
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(dict.fromkeys(r["metric"] for r in self.rows))
+
+    @cached_property
+    def design(self) -> str:
+        """``grid``, ``one_at_a_time`` or ``lhs``: from ``sweep.json``, else recognised from the
+        points (``lhs`` standing for any set of points that is neither)."""
+        design = self.meta.get("design")
+        if design in {"grid", "one_at_a_time", "lhs"}:
+            return str(design)
+        if is_grid(self, list(self.points), self.parameters):
+            return "grid"
+        if self.baseline() is not None:
+            return "one_at_a_time"
+        return "lhs"
+
+    def baseline(self) -> str | None:
+        """The point from which every other point differs in one parameter (None if none)."""
+        for candidate, values in self.points.items():
+            if all(
+                sum(values[p] != other[p] for p in self.parameters) <= 1
+                for other in self.points.values()
+            ):
+                return candidate
+        return None
+
+    def values(self, parameter: str) -> tuple[list[Any], str]:
+        """The distinct values of a parameter and their unit: numbers (sorted) when every value
+        is a number with the same unit (see :func:`parse_value`), else the texts in point order."""
+        parsed = [parse_value(p[parameter]) for p in self.points.values()]
+        units = {unit for _, unit in parsed}
+        if all(isinstance(v, float) for v, _ in parsed) and len(units) == 1:
+            return sorted({v for v, _ in parsed}), units.pop()  # type: ignore[type-var]
+        raw = [p[parameter] for p in self.points.values()]
+        return list(dict.fromkeys(raw)), ""
+
+    def is_numeric(self, parameter: str) -> bool:
+        values, _ = self.values(parameter)
+        return bool(values) and isinstance(values[0], float)
+
+    def value(self, point: str, parameter: str) -> Any:
+        """The value of ``parameter`` at ``point``, as in :meth:`values`."""
+        text = self.points[point][parameter]
+        return parse_value(text)[0] if self.is_numeric(parameter) else text
+
+    def result(self, stream: str, metric: str) -> dict[str, Estimate]:
+        """point -> :class:`Estimate` of one stream's metric."""
+        out = {}
+        for r in self.rows:
+            if r["stream"] == stream and r["metric"] == metric:
+                n = r.get("replications") or ""
+                out[r["point"]] = Estimate(
+                    number(r["mean"]),
+                    number(r["ci_low"]),
+                    number(r["ci_high"]),
+                    math.nan,
+                    int(float(n)) if n else 0,
+                )
+        return out
+
+
+def is_grid(data: SweepData, points: list[str], parameters: list[str]) -> bool:
+    """True if ``points`` hold every combination of the values of ``parameters`` they take."""
+    combos = {tuple(data.points[p][q] for q in parameters) for p in points}
+    size = 1
+    for q in parameters:
+        size *= len({data.points[p][q] for p in points})
+    return len(combos) == size and len(points) >= 1
+
+
+def _independent(points: dict[str, dict[str, str]], columns: list[str]) -> list[str]:
+    """Columns that do not merely follow an earlier one value for value (linked keys)."""
+    kept: list[str] = []
+    for column in columns:
+        follows = False
+        for earlier in kept:
+            pairs = {(v[earlier], v[column]) for v in points.values()}
+            left = {a for a, _ in pairs}
+            right = {b for _, b in pairs}
+            # a column follows another when their values pair one to one, and repeat (a value
+            # seen once per point says nothing: a Latin hypercube has all values distinct)
+            if len(pairs) == len(left) == len(right) < len(points):
+                follows = True
+                break
+        if not follows:
+            kept.append(column)
+    return kept
+
+
+def parse_value(text: str) -> tuple[float | str, str]:
+    """A swept value as a number and its unit: ``'12'`` -> (12.0, ''), ``'45 s'`` ->
+    (45.0, 's'); anything else is kept as text: (text, '')."""
+    stripped = text.strip()
+    try:
+        return float(stripped), ""
+    except ValueError:
+        pass
+    head, _, unit = stripped.partition(" ")
+    if unit and " " not in unit.strip():
+        try:
+            return float(head), unit.strip()
+        except ValueError:
+            pass
+    return text, ""
+
+
+def is_sweep(directory: str | Path) -> bool:
+    return all((Path(directory) / name).is_file() for name in SWEEP_FILES)
+
+
+def read_sweep(directory: str | Path) -> SweepData:
+    """``points.csv`` and ``results.csv`` of a sweep directory."""
+    directory = Path(directory)
+    missing = [name for name in SWEEP_FILES if not (directory / name).is_file()]
+    if missing:
+        raise PlotInputError(f"{directory} holds no sweep: {', '.join(missing)} missing")
+    point_rows = read_rows(directory / "points.csv")
+    if not point_rows or "point" not in point_rows[0]:
+        raise PlotInputError(f"{directory / 'points.csv'}: no points (column 'point' expected)")
+    columns = [c for c in point_rows[0] if c != "point"]
+    if not columns:
+        raise PlotInputError(f"{directory / 'points.csv'}: no parameter columns")
+    rows = read_rows(directory / "results.csv")
+    _require(
+        rows, ("point", "stream", "metric", "mean", "ci_low", "ci_high"), directory / "results.csv"
+    )
+    points = {r["point"]: {c: r[c] for c in columns} for r in point_rows}
+    meta: dict[str, Any] = {}
+    if (directory / "sweep.json").is_file():
+        try:
+            meta = json.loads((directory / "sweep.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PlotInputError(f"cannot read {directory / 'sweep.json'}: {exc}") from None
+    named = [p.get("name") for p in meta.get("parameters") or [] if isinstance(p, dict)]
+    parameters = [n for n in named if n in columns] or _independent(points, columns)
+    return SweepData(directory, points, parameters, rows, meta)
+
+
+# --- any directory --------------------------------------------------------------------------
+
+
+def kind_of(directory: str | Path) -> str:
+    """``'run'``, ``'comparison'`` or ``'sweep'``: what ``directory`` holds.
+
+    Raises:
+        PlotInputError: it is not a directory, or holds none of them.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PlotInputError(f"{directory}: no such directory")
+    if is_comparison(directory):
+        return "comparison"
+    if is_sweep(directory):
+        return "sweep"
+    if is_run(directory):
+        return "run"
+    raise PlotInputError(
+        f"{directory} holds no borderflow run, comparison or sweep: expected run.json, "
+        "summary.csv, hourly.csv and lanes_hourly.csv (borderflow run -o), comparison.csv "
+        "(borderflow compare) or points.csv and results.csv (borderflow sweep)"
+    )

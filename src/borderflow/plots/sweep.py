@@ -1,0 +1,511 @@
+"""Figures of a sweep: a metric against one parameter, and a map over two with a target contour.
+
+They read a sweep directory: ``points.csv`` (each point's value of every varied parameter),
+``results.csv`` (each point's metrics per stream: mean, 95% CI, replications) and, when present,
+``sweep.json`` (the design). The figure follows the design:
+
+* ``grid``: one line per value of the second parameter; a heatmap of cells. Further parameters
+  are held at one value each (``fixed``, or their first value), named in the subtitle.
+* ``one_at_a_time``: the metric against one parameter, the others at the baseline.
+* ``lhs`` (or any scattered points): every point with its interval, coloured by the second
+  parameter; the map is interpolated between the points (the points are marked).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .io import PlotInputError, SweepData, is_grid, read_sweep
+from .style import (
+    OKABE_ITO,
+    SEQUENTIAL,
+    axis_label,
+    binned_norm,
+    is_dark,
+    metric_label,
+    new_figure,
+    parameter_label,
+    sequential_colors,
+    styled,
+)
+
+SweepLike = SweepData | str | Path
+TARGET_COLOR = OKABE_ITO["vermillion"]
+
+
+def _sweep(data: SweepLike) -> SweepData:
+    return data if isinstance(data, SweepData) else read_sweep(data)
+
+
+def check_selection(data: SweepData, stream: str, metric: str) -> None:
+    """Raise :class:`PlotInputError` if ``stream`` or ``metric`` is not in results.csv."""
+    if stream not in data.streams:
+        raise PlotInputError(
+            f"{data.directory}: no stream {stream!r} in results.csv "
+            f"(streams: {', '.join(data.streams)})"
+        )
+    if metric not in data.metrics:
+        raise PlotInputError(
+            f"{data.directory}: no metric {metric!r} in results.csv "
+            f"(metrics: {', '.join(data.metrics)})"
+        )
+
+
+def _param(data: SweepData, name: str) -> str:
+    if name not in data.parameters:
+        raise PlotInputError(
+            f"{data.directory}: {name!r} is not a swept parameter "
+            f"(parameters: {', '.join(data.parameters)})"
+        )
+    return name
+
+
+def fixed_combinations(data: SweepData, free: list[str]) -> list[dict[str, str]]:
+    """Every combination of the values of the parameters outside ``free`` that the points hold
+    (one figure each)."""
+    others = [p for p in data.parameters if p not in free]
+    if not others:
+        return [{}]
+    values = [list(dict.fromkeys(p[o] for p in data.points.values())) for o in others]
+    seen = {tuple(p[o] for o in others) for p in data.points.values()}
+    return [
+        dict(zip(others, combo, strict=True))
+        for combo in itertools.product(*values)
+        if combo in seen
+    ]
+
+
+def _select(
+    data: SweepData, fixed: dict[str, str] | None, free: list[str]
+) -> tuple[list[str], dict[str, str], str]:
+    """(points to draw, parameters held at one value, layout ``'grid'`` or ``'scatter'``)."""
+    held = {k: str(v) for k, v in (fixed or {}).items()}
+    for name in held:
+        _param(data, name)
+    points = [p for p, v in data.points.items() if all(v[k] == w for k, w in held.items())]
+    if not points:
+        raise PlotInputError(f"{data.directory}: no point with {_fixed_text(held)}")
+    design = data.design
+    if design == "one_at_a_time":
+        base = data.baseline()
+        if base is not None:
+            for q in data.parameters:
+                if q not in free and q not in held:
+                    held[q] = data.points[base][q]
+            points = [p for p in points if all(data.points[p][k] == w for k, w in held.items())]
+            return points, held, "grid"
+        design = "lhs"
+    if design == "lhs":
+        return points, held, "scatter"
+    for q in data.parameters:
+        if q in free or q in held:
+            continue
+        values = list(dict.fromkeys(data.points[p][q] for p in points))
+        if len(values) > 1:
+            held[q] = values[0]
+            points = [p for p in points if data.points[p][q] == values[0]]
+    layout = "grid" if is_grid(data, points, free) else "scatter"
+    return points, held, layout
+
+
+def _fixed_text(held: dict[str, str]) -> str:
+    return ", ".join(f"{parameter_label(k)} = {v}" for k, v in held.items())
+
+
+def _position(data: SweepData, point: str, parameter: str) -> float:
+    """Where a point goes along a parameter's axis: its number, or the index of its text."""
+    value = data.value(point, parameter)
+    if isinstance(value, float):
+        return value
+    return float(data.values(parameter)[0].index(value))
+
+
+def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> None:
+    values, unit = data.values(parameter)
+    label = parameter_label(parameter) + (f" ({unit})" if unit else "")
+    if axis == "x":
+        ax.set_xlabel(label)
+    else:
+        ax.set_ylabel(label)
+    if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
+        ticks = (values, [_format(v, "") for v in values])  # at the swept values
+        if axis == "x":
+            ax.set_xticks(*ticks)
+        else:
+            ax.set_yticks(*ticks)
+    if not data.is_numeric(parameter):
+        ticks = (range(len(values)), [_short(v) for v in values])
+        if axis == "x":
+            ax.set_xticks(*ticks)
+        else:
+            ax.set_yticks(*ticks)
+
+
+def _short(text: Any, width: int = 18) -> str:
+    text = _format(text, "")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _format(value: Any, unit: str) -> str:
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return f"{text} {unit}" if unit else text
+    return str(value)
+
+
+@styled
+def sweep_lines(
+    sweep: SweepLike,
+    metric: str = "wait_mean_min",
+    stream: str = "all",
+    x: str | None = None,
+    by: str | None = None,
+    fixed: dict[str, str] | None = None,
+) -> Figure:
+    """``metric`` of ``stream`` against parameter ``x`` (default: the first swept) with 95% CIs.
+
+    On a grid, one line (gid ``line:<value>``) with its band for each value of parameter ``by``
+    (default: the second, if any). One at a time: one line, the other parameters at the
+    baseline. Scattered points (Latin hypercube): each point with its interval (the scatter's gid
+    is ``points``), coloured by ``by``. Parameters not drawn are held at one value (``fixed``, or
+    their first), named in the subtitle.
+    """
+    data = _sweep(sweep)
+    check_selection(data, stream, metric)
+    x = _param(data, x or data.parameters[0])
+    if by is None and len(data.parameters) > 1 and data.design != "one_at_a_time":
+        by = next(p for p in data.parameters if p != x)
+    if by is not None:
+        _param(data, by)
+    points, held, layout = _select(data, fixed, [x] + ([by] if by else []))
+    results = data.result(stream, metric)
+    points = [p for p in points if p in results]
+    figure = new_figure(10, 5.5)
+    ax = figure.add_subplot()
+    if layout == "grid":
+        _draw_lines(ax, data, points, results, x, by)
+        note = "mean over replications, band: 95% CI"
+    else:
+        _draw_scatter(figure, ax, data, points, results, x, by)
+        note = f"each of the {len(points)} points: mean over replications with its 95% CI"
+    _param_axis(ax, data, x)
+    ax.set_ylabel(axis_label(metric))
+    if metric_label(metric)[1] in {"min", "travellers", "travellers/h"}:
+        ax.set_ylim(bottom=0)
+    figure.suptitle(f"{metric_label(metric)[0]} of {stream}\nagainst {parameter_label(x)}")
+    if held:
+        note += f" · {_fixed_text(held)}"
+    ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
+    return figure
+
+
+def _draw_lines(ax, data: SweepData, points, results, x: str, by: str | None) -> None:
+    groups: list[Any] = data.values(by)[0] if by else [None]
+    groups = [g for g in groups if any(by is None or data.value(p, by) == g for p in points)]
+    colors = sequential_colors(len(groups)) if by else [OKABE_ITO["blue"]]
+    for group, color in zip(groups, colors, strict=True):
+        chosen = sorted(
+            (p for p in points if by is None or data.value(p, by) == group),
+            key=lambda p: _position(data, p, x),
+        )
+        pos = np.array([_position(data, p, x) for p in chosen])
+        mean = np.array([results[p].mean for p in chosen])
+        low = np.array([results[p].ci_low for p in chosen])
+        high = np.array([results[p].ci_high for p in chosen])
+        ok = ~(np.isnan(low) | np.isnan(high))
+        if ok.any():
+            ax.fill_between(
+                pos, low, high, where=ok, color=color, alpha=0.18, lw=0, gid=f"ci:{group}"
+            )
+        label = None if by is None else _format(group, data.values(by)[1])
+        ax.plot(pos, mean, color=color, marker="o", ms=5, label=label, gid=f"line:{group}")
+    if by:
+        unit = data.values(by)[1]
+        ax.legend(title=parameter_label(by) + (f" ({unit})" if unit else ""), loc="best")
+
+
+def _draw_scatter(figure, ax, data: SweepData, points, results, x: str, by: str | None) -> None:
+    pos = np.array([_position(data, p, x) for p in points])
+    mean = np.array([results[p].mean for p in points])
+    low = np.array([results[p].ci_low for p in points])
+    high = np.array([results[p].ci_high for p in points])
+    err = np.nan_to_num(np.vstack([mean - low, high - mean]), nan=0.0)
+    ax.errorbar(pos, mean, yerr=err, fmt="none", ecolor="#999999", elinewidth=1, capsize=2)
+    if by is None:
+        ax.scatter(pos, mean, color=OKABE_ITO["blue"], s=30, zorder=3, gid="points")
+        return
+    unit = data.values(by)[1]
+    label = parameter_label(by) + (f" ({unit})" if unit else "")
+    shade = np.array([_position(data, p, by) for p in points])
+    norm = binned_norm(float(shade.min()), float(shade.max())) if data.is_numeric(by) else None
+    dots = ax.scatter(
+        pos,
+        mean,
+        c=shade,
+        cmap=SEQUENTIAL,
+        norm=norm,
+        s=36,
+        zorder=3,
+        gid="points",
+        edgecolors="white",
+        linewidths=0.5,
+    )
+    bar = figure.colorbar(dots, ax=ax, pad=0.01, spacing="proportional")
+    bar.set_label(label)
+    if not data.is_numeric(by):
+        values = data.values(by)[0]
+        bar.set_ticks(range(len(values)), labels=[_short(v) for v in values])
+
+
+@styled
+def sweep_heatmap(
+    sweep: SweepLike,
+    metric: str = "wait_p95_min",
+    stream: str = "all",
+    x: str | None = None,
+    y: str | None = None,
+    target: float | None = 30.0,
+    fixed: dict[str, str] | None = None,
+) -> Figure:
+    """``metric`` of ``stream`` over two swept parameters (default: the first two), with a
+    contour (gid ``target``) where the metric equals ``target`` (None: no contour).
+
+    On a grid, each cell is a point's mean over replications (the image's array: rows are ``y``
+    values, columns ``x`` values). Scattered points are marked (gid ``points``) over a map
+    interpolated between them. Parameters not drawn are held as in :func:`sweep_lines`.
+
+    Raises:
+        PlotInputError: fewer than two swept parameters, a one-at-a-time design, or an unknown
+            stream or metric.
+    """
+    data = _sweep(sweep)
+    check_selection(data, stream, metric)
+    if len(data.parameters) < 2:
+        raise PlotInputError(f"{data.directory}: a heatmap needs two swept parameters, found one")
+    if data.design == "one_at_a_time":
+        raise PlotInputError(
+            f"{data.directory}: a one-at-a-time sweep varies one parameter at a time, so there "
+            "is no map over two"
+        )
+    x = _param(data, x or data.parameters[0])
+    y = _param(data, y or next(p for p in data.parameters if p != x))
+    points, held, layout = _select(data, fixed, [x, y])
+    results = data.result(stream, metric)
+    points = [p for p in points if p in results]
+    figure = new_figure(9, 6.5)
+    ax = figure.add_subplot()
+    name, unit = metric_label(metric)
+    if layout == "grid":
+        image, values, contour = _draw_grid(ax, data, points, results, x, y, target)
+        note = "mean over replications in each cell"
+    else:
+        image, values, contour = _draw_map(ax, data, points, results, x, y, target)
+        note = f"{len(points)} points (dots), coloured between them by interpolation"
+    _param_axis(ax, data, x)
+    _param_axis(ax, data, y, "y")
+    ax.grid(False)
+    bar = figure.colorbar(image, ax=ax, pad=0.02, spacing="proportional")
+    bar.set_label(axis_label(metric))
+    if target is not None:
+        if contour:
+            bar.ax.axhline(target, color=TARGET_COLOR, lw=2.5)
+            handle = Line2D(
+                [], [], color=TARGET_COLOR, lw=2.5, label=f"target: {name} = {target:g} {unit}"
+            )
+            ax.legend(handles=[handle], loc="upper right", framealpha=0.9, frameon=True)
+        elif values.size:
+            side = "above" if values.min() > target else "below" if values.max() < target else ""
+            note += (
+                f"; target {target:g} {unit} not crossed (every point {side} it)"
+                if side
+                else f"; no contour at the target {target:g} {unit}"
+            )
+    figure.suptitle(f"{name} of {stream}\nover {parameter_label(x)} and {parameter_label(y)}")
+    if held:
+        note += f" · {_fixed_text(held)}"
+    ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
+    return figure
+
+
+def _draw_grid(ax, data: SweepData, points, results, x: str, y: str, target: float | None):
+    import matplotlib
+
+    xs, ys = data.values(x)[0], data.values(y)[0]
+    xs = [v for v in xs if any(data.value(p, x) == v for p in points)]
+    ys = [v for v in ys if any(data.value(p, y) == v for p in points)]
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for p in points:
+        grid[ys.index(data.value(p, y)), xs.index(data.value(p, x))] = results[p].mean
+    cx = np.array([v if isinstance(v, float) else data.values(x)[0].index(v) for v in xs], float)
+    cy = np.array([v if isinstance(v, float) else data.values(y)[0].index(v) for v in ys], float)
+    cmap = matplotlib.colormaps[SEQUENTIAL].with_extremes(bad="#e6e6e6")
+    finite = grid[~np.isnan(grid)]
+    norm = binned_norm(float(finite.min()), float(finite.max())) if finite.size else None
+    image = ax.pcolormesh(_edges(cx), _edges(cy), np.ma.masked_invalid(grid), cmap=cmap, norm=norm)
+    image.set_gid("cells")
+    for (i, vy), (j, vx) in itertools.product(enumerate(cy), enumerate(cx)):
+        if not math.isnan(grid[i, j]):
+            dark = is_dark(image.norm, grid[i, j])
+            ax.text(
+                vx,
+                vy,
+                f"{grid[i, j]:.3g}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
+            )
+    if data.is_numeric(x):
+        ax.set_xticks(cx, [_format(v, "") for v in xs])
+    if data.is_numeric(y):
+        ax.set_yticks(cy, [_format(v, "") for v in ys])
+    drawn = False
+    if (
+        target is not None
+        and finite.size
+        and finite.min() <= target <= finite.max()
+        and min(grid.shape) >= 2
+    ):
+        contour = ax.contour(
+            cx,
+            cy,
+            np.ma.masked_invalid(grid),
+            levels=[target],
+            colors=[TARGET_COLOR],
+            linewidths=2.5,
+        )
+        contour.set_gid("target")
+        drawn = True
+    return image, finite, drawn
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges half-way between centres (cells of unequal width for uneven values)."""
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middle = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate(
+        [
+            [centres[0] - (middle[0] - centres[0])],
+            middle,
+            [centres[-1] + (centres[-1] - middle[-1])],
+        ]
+    )
+
+
+def _draw_map(ax, data: SweepData, points, results, x: str, y: str, target: float | None):
+    from matplotlib.tri import Triangulation
+
+    px = np.array([_position(data, p, x) for p in points])
+    py = np.array([_position(data, p, y) for p in points])
+    values = np.array([results[p].mean for p in points])
+    ok = ~np.isnan(values)
+    px, py, values = px[ok], py[ok], values[ok]
+    dots = ax.scatter(
+        px,
+        py,
+        c=values,
+        cmap=SEQUENTIAL,
+        norm=binned_norm(float(values.min()), float(values.max())) if values.size else None,
+        s=42,
+        edgecolors="white",
+        linewidths=0.8,
+        zorder=3,
+        gid="points",
+    )
+    drawn = False
+    if values.size < 3:  # no triangle to colour between: the dots alone
+        return dots, values, drawn
+    try:
+        # scale both axes to [0, 1] so that the triangles do not depend on the units
+        sx = (px - px.min()) / (np.ptp(px) or 1)
+        sy = (py - py.min()) / (np.ptp(py) or 1)
+        triangles = Triangulation(sx, sy).triangles
+        mesh = Triangulation(px, py, triangles)
+        ax.tricontourf(
+            mesh,
+            values,
+            levels=dots.norm.boundaries,
+            cmap=SEQUENTIAL,
+            alpha=0.55,
+            zorder=1,
+            norm=dots.norm,
+        )
+        if target is not None and values.min() <= target <= values.max():
+            contour = ax.tricontour(
+                mesh, values, levels=[target], colors=[TARGET_COLOR], linewidths=2.5, zorder=2
+            )
+            contour.set_gid("target")
+            drawn = True
+    except (ValueError, RuntimeError):  # too few points, or all on one line: dots only
+        pass
+    return dots, values, drawn
+
+
+def plan_figures(
+    data: SweepData, metric: str, stream: str, target: float | None
+) -> tuple[list[tuple[str, str, Any]], list[str]]:
+    """(file name, caption, draw function) of each figure for one stream and metric, and notes
+    on what is left out: what :func:`borderflow.plots.plan` uses for sweeps."""
+    from .style import slug
+
+    check_selection(data, stream, metric)
+    base = f"{slug(metric)}_{slug(stream)}"
+    what = f"{metric_label(metric)[0]} of {stream}"
+    p0 = parameter_label(data.parameters[0])
+    p1 = parameter_label(data.parameters[1]) if len(data.parameters) > 1 else ""
+    figures: list[tuple[str, str, Any]] = []
+    notes: list[str] = []
+    p = data.parameters
+    if data.design == "one_at_a_time":
+        for parameter in p:
+            figures.append(
+                (
+                    f"sweep_{base}_{slug(parameter)}",
+                    f"{metric} of {stream} against {parameter}, the other parameters at the "
+                    "scenario's values (95% CI bands).",
+                    lambda q=parameter: sweep_lines(data, metric, stream, x=q),
+                )
+            )
+        if len(p) > 1:
+            notes.append("heatmap left out: a one-at-a-time sweep varies one parameter at a time")
+        return figures, notes
+    combos = fixed_combinations(data, p[:2]) if data.design == "grid" else [{}]
+    for i, fixed in enumerate(combos):
+        suffix = f"_{i + 1}" if len(combos) > 1 else ""
+        held = f" ({_fixed_text(fixed)})" if fixed else ""
+        figures.append(
+            (
+                f"sweep_{base}{suffix}",
+                f"{metric} of {stream} against {p[0]}"
+                + (f", by {p[1]}" if len(p) > 1 else "")
+                + f"{held}, with 95% confidence intervals.",
+                lambda f=fixed: sweep_lines(data, metric, stream, fixed=f),
+            )
+        )
+        if len(p) > 1:
+            figures.append(
+                (
+                    f"sweep_map_{base}{suffix}",
+                    f"{what} over {p0} and {p1}{held}"
+                    + (
+                        f", with the contour where it equals {target:g}"
+                        if target is not None
+                        else ""
+                    )
+                    + ".",
+                    lambda f=fixed: sweep_heatmap(data, metric, stream, target=target, fixed=f),
+                )
+            )
+    if len(p) < 2:
+        notes.append("heatmap left out: the sweep varies one parameter")
+    if data.design == "lhs" and len(p) > 2:
+        notes.append(f"the figures show {p[0]} and {p[1]}; the other parameters vary too")
+    return figures, notes

@@ -1,0 +1,575 @@
+"""One self-contained HTML report of a run, a comparison or a sweep, to e-mail or print.
+
+The figures are embedded as PNG ``data:`` URIs and the style sheet is inline, so the file needs
+nothing else to open: no network, no other file. Every text taken from the results (scenario
+names, descriptions, stream names) is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPORT_FILE = "report.html"
+
+CSS = """
+:root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --band: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       color: var(--ink); background: #fff; }
+main { max-width: 1120px; margin: 0 auto; padding: 28px 32px 48px; }
+header { border-bottom: 3px solid #0072B2; margin-bottom: 18px; padding-bottom: 10px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 30px 0 10px; padding-bottom: 4px; border-bottom: 1px solid
+     var(--line); }
+h3 { font-size: 16px; margin: 18px 0 6px; }
+.kind { text-transform: uppercase; letter-spacing: .08em; font-size: 12px; color: #0072B2;
+        font-weight: 700; }
+.muted, .note { color: var(--muted); }
+.note { font-size: 13px; }
+.warning { border-left: 4px solid #D55E00; background: #fff4ec; padding: 8px 12px; }
+table { border-collapse: collapse; margin: 8px 0 14px; font-size: 14px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; }
+th { background: var(--band); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: 600; }
+.ci { color: var(--muted); font-size: 12.5px; }
+.sig { font-weight: 600; }
+figure { margin: 18px 0 26px; page-break-inside: avoid; break-inside: avoid; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { font-size: 13.5px; color: var(--muted); margin-top: 6px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; font-size: 13.5px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; word-break:
+             break-all; }
+.swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px;
+          margin-right: 6px; vertical-align: -1px; }
+@media print { main { padding: 0; max-width: none; } h2 { break-after: avoid; } }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value: float, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{round(value, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.0"
+
+
+def _with_ci(e: Any, digits: int = 1) -> str:
+    """``12.3 [10.1, 14.5]`` (interval only when defined)."""
+    text = _num(e.mean, digits)
+    if e.replications > 1 and not math.isnan(e.ci_low):
+        text += f' <span class="ci">[{_num(e.ci_low, digits)}, {_num(e.ci_high, digits)}]</span>'
+    return text
+
+
+def _table(
+    head: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: set[int] | None = None,
+    total_first_cell: str | None = None,
+) -> str:
+    """An HTML table; cells in ``rows`` are already HTML (escape text before)."""
+    numeric = numeric or set()
+    out = ["<table><thead><tr>"]
+    out += [f"<th{' class=num' if i in numeric else ''}>{_e(h)}</th>" for i, h in enumerate(head)]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        total = total_first_cell is not None and row and row[0] == total_first_cell
+        out.append('<tr class="total">' if total else "<tr>")
+        out += [f"<td{' class=num' if i in numeric else ''}>{c}</td>" for i, c in enumerate(row)]
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _figures(planned: Any) -> str:
+    """Each planned figure drawn, as an embedded PNG with its caption."""
+    from .plots import figure_bytes
+
+    parts = []
+    for figure in planned.figures:
+        png = figure_bytes(figure.draw(), "png")
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(
+            f'<figure id="fig-{_e(figure.name)}"><img alt="{_e(figure.caption)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{_e(figure.caption)}'
+            "</figcaption></figure>"
+        )
+    for note in planned.notes:
+        parts.append(f'<p class="note">{_e(note)}</p>')
+    return "\n".join(parts)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def _scenario_section(run: Any) -> str:
+    scenario = run.meta.get("scenario") or {}
+    parts = []
+    if scenario.get("description"):
+        parts.append(f"<p>{_e(scenario['description'])}</p>")
+    facts = [
+        ("Horizon", scenario.get("horizon", "–")),
+        ("Warm-up", scenario.get("warmup", "–")),
+        ("Replications", run.meta.get("replications_finished", "–")),
+        ("Seed", run.meta.get("seed", "–")),
+    ]
+    parts.append(_table([k for k, _ in facts], [[_e(v) for _, v in facts]]))
+    try:
+        loaded = run.scenario
+    except Exception:  # the tables still read; the scenario is only for per-day volumes
+        loaded = None
+    from .plots.style import stream_colors
+
+    colors = stream_colors(run.streams)
+    rows = []
+    for name, spec in (scenario.get("streams") or {}).items():
+        per_day = sum(loaded.hourly_rates(name)) if loaded is not None else math.nan
+        swatch = f'<span class="swatch" style="background:{colors.get(name, "#888")}"></span>'
+        rows.append(
+            [
+                swatch + _e(name),
+                _e(spec.get("mode", "")),
+                _num(per_day, 0),
+                _e(" → ".join(spec.get("route") or [])),
+                _e(spec.get("description", "")),
+            ]
+        )
+    parts.append("<h3>Traffic streams</h3>")
+    parts.append(_table(["stream", "mode", "per day", "route", "description"], rows, {2}))
+    rows = []
+    for stage, spec in (scenario.get("stages") or {}).items():
+        for group, lanes in (spec.get("lanes") or {}).items():
+            opened = lanes.get("open")
+            if isinstance(opened, list) and opened:
+                open_text = (
+                    f"{min(opened)}–{max(opened)}" if min(opened) != max(opened) else str(opened[0])
+                )
+            else:
+                open_text = str(opened if opened is not None else lanes.get("lanes", ""))
+            serves = lanes.get("serves")
+            rows.append(
+                [
+                    _e(stage),
+                    _e(group),
+                    _e(lanes.get("lanes", "")),
+                    _e(lanes.get("booths_per_lane", 1)),
+                    _e(open_text),
+                    _e(", ".join(serves) if serves else "every stream routed here"),
+                ]
+            )
+    parts.append("<h3>Lanes</h3>")
+    parts.append(
+        _table(
+            ["stage", "lane group", "lanes", "booths per lane", "lanes open by hour", "serves"],
+            rows,
+            {2, 3},
+        )
+    )
+    return "\n".join(parts)
+
+
+def _headline_section(run: Any) -> str:
+    rows = []
+    for stream in [*run.streams, "all"]:
+        m = run.summary.get(stream)
+        if not m:
+            continue
+        rows.append(
+            [
+                _e(stream),
+                _num(m["entities"].mean, 0) if "entities" in m else "–",
+                _with_ci(m["wait_mean_min"]) if "wait_mean_min" in m else "–",
+                _num(m["wait_p50_min"].mean) if "wait_p50_min" in m else "–",
+                _with_ci(m["wait_p95_min"]) if "wait_p95_min" in m else "–",
+                _num(m["wait_max_min"].mean) if "wait_max_min" in m else "–",
+                _with_ci(m["time_in_port_mean_min"]) if "time_in_port_mean_min" in m else "–",
+                _num(m["throughput_per_hour"].mean, 0) if "throughput_per_hour" in m else "–",
+            ]
+        )
+    parts = [
+        _table(
+            [
+                "stream",
+                "travellers",
+                "mean wait (min)",
+                "median (min)",
+                "95th percentile (min)",
+                "longest (min)",
+                "time in port (min)",
+                "throughput (per h)",
+            ],
+            rows,
+            {1, 2, 3, 4, 5, 6, 7},
+            total_first_cell="all",
+        )
+    ]
+    parts.append(
+        '<p class="note">Means over replications with their 95% confidence interval in '
+        "brackets. Waits run from arrival at the port to the start of the first inspection "
+        "(primary); the median, 95th percentile and longest wait are means over replications "
+        "of each replication's value.</p>"
+    )
+    everyone = run.summary.get("all", {})
+    stages = list((run.meta.get("scenario") or {}).get("stages") or {})
+    rows = [
+        [
+            _e(stage),
+            _with_ci(everyone[f"{stage}.utilization"], 3),
+            _num(everyone[f"{stage}.wait_mean_min"].mean)
+            if f"{stage}.wait_mean_min" in everyone
+            else "–",
+        ]
+        for stage in stages
+        if f"{stage}.utilization" in everyone
+    ]
+    if rows:
+        parts.append("<h3>Stages</h3>")
+        parts.append(_table(["stage", "utilisation", "mean wait at the stage (min)"], rows, {1, 2}))
+    return "\n".join(parts)
+
+
+def _warnings(run: Any) -> str:
+    notes = []
+    if run.meta.get("interrupted"):
+        notes.append(
+            f"The run was interrupted: {run.meta.get('replications_finished')} of "
+            f"{run.meta.get('replications_requested')} replications finished."
+        )
+    left = sum(int(c.get("left_inside", 0)) for c in run.meta.get("conservation") or [])
+    if left:
+        notes.append(
+            f"{left:,} travellers were still inside the port when the run stopped: the port "
+            "could not clear, and their waits are missing from the results."
+        )
+    if run.replications < 10:
+        notes.append(
+            f"Only {run.replications} replication{'s' if run.replications != 1 else ''}: "
+            "confidence intervals are wide. Use 10 or more for results you report."
+        )
+    return "".join(f'<p class="warning">{_e(n)}</p>' for n in notes)
+
+
+_META_KEYS = (
+    ("scenario_name", "scenario"),
+    ("scenario_file", "scenario file"),
+    ("scenario_file_sha256", "scenario file SHA-256"),
+    ("scenario_sha256", "resolved scenario SHA-256"),
+    ("overrides", "--set changes"),
+    ("seed", "seed"),
+    ("replications_requested", "replications requested"),
+    ("replications_finished", "replications finished"),
+    ("interrupted", "interrupted"),
+    ("borderflow_version", "borderflow"),
+    ("python_version", "Python"),
+    ("numpy_version", "NumPy"),
+    ("scipy_version", "SciPy"),
+    ("simpy_version", "SimPy"),
+    ("wall_time_s", "computing time (s)"),
+)
+
+
+def _metadata(meta: dict[str, Any], title: str = "") -> str:
+    items = []
+    for key, label in _META_KEYS:
+        if key not in meta:
+            continue
+        value = meta[key]
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "none"
+        if value is None:
+            value = "–"
+        items.append(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>")
+    head = f"<h3>{_e(title)}</h3>" if title else ""
+    return f'{head}<dl class="meta">{"".join(items)}</dl>'
+
+
+def _run_body(planned: Any) -> tuple[str, str, str]:
+    run = planned.data
+    body = [
+        _warnings(run),
+        "<h2>Headline results</h2>",
+        _headline_section(run),
+        "<h2>Figures</h2>",
+        _figures(planned),
+        "<h2>Scenario</h2>",
+        _scenario_section(run),
+        "<h2>Run metadata</h2>",
+        _metadata(run.meta),
+        '<p class="note">The resolved scenario is in run.json; it can be saved as YAML and run '
+        "again to reproduce these results.</p>",
+    ]
+    return "Run", run.name, "\n".join(body)
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+
+def _comparison_body(planned: Any) -> tuple[str, str, str]:
+    from .plots.compare import HEADLINE_METRICS
+    from .plots.io import number
+    from .plots.style import axis_label
+
+    data = planned.data
+    metrics = [m for m in HEADLINE_METRICS if m in data.metrics] or data.metrics[:3]
+    body = [_warnings(data.base)] if data.base is not None else []
+    base_name = data.base.name if data.base is not None else "the base scenario"
+    base_file = data.base.meta.get("scenario_file") if data.base is not None else None
+    base_detail = (
+        f' <span class="muted">({_e(Path(str(base_file)).name)})</span>' if base_file else ""
+    )
+    items = [f"<li><b>base</b>: {_e(base_name)}{base_detail}</li>"]
+    for name in data.scenarios:
+        run = data.alternatives.get(name)
+        detail = f": {_e(run.name)}" if run is not None else ""
+        source = run.meta.get("scenario_file") if run is not None else None
+        if source:
+            detail += f' <span class="muted">({_e(Path(str(source)).name)})</span>'
+        if run is not None and run.meta.get("overrides"):
+            detail += f' <span class="muted">({_e(", ".join(run.meta["overrides"]))})</span>'
+        items.append(f"<li><b>{_e(name)}</b>{detail}</li>")
+    body.append("<h2>Scenarios compared</h2><ul>" + "".join(items) + "</ul>")
+    body.append("<h2>Headline results</h2>")
+    for metric in metrics:
+        rows = []
+        for scenario in data.scenarios:
+            for stream in data.streams:
+                row = data.row(scenario, stream, metric)
+                if row is None:
+                    continue
+                diff = number(row["diff_mean"])
+                low, high = number(row["diff_ci_low"]), number(row["diff_ci_high"])
+                ci = (
+                    f' <span class="ci">[{_num(low)}, {_num(high)}]</span>'
+                    if not math.isnan(low)
+                    else ""
+                )
+                significant = str(row["significant"]).strip().lower() in {"true", "1", "yes"}
+                pct = number(row["pct_change"])
+                rows.append(
+                    [
+                        _e(scenario),
+                        _e(stream),
+                        _num(number(row["base_mean"])),
+                        _num(number(row["alt_mean"])),
+                        f"{diff:+,.1f}{ci}",
+                        "–" if math.isnan(pct) else f"{pct:+.0f}%",
+                        '<span class="sig">yes</span>' if significant else "no",
+                    ]
+                )
+        body.append(f"<h3>{_e(axis_label(metric))}</h3>")
+        body.append(
+            _table(
+                [
+                    "alternative",
+                    "stream",
+                    "base",
+                    "alternative",
+                    "change [95% CI]",
+                    "change (%)",
+                    "significant",
+                ],
+                rows,
+                {2, 3, 4, 5},
+            )
+        )
+    body.append(
+        '<p class="note">Change: alternative − base, the mean over replications of the paired '
+        "differences (both run with the same random numbers), with its 95% confidence interval. "
+        "Significant: the interval excludes 0.</p>"
+    )
+    body += ["<h2>Figures</h2>", _figures(planned)]
+    if data.base is not None:
+        body += ["<h2>Base scenario</h2>", _scenario_section(data.base)]
+    body.append("<h2>Run metadata</h2>")
+    if data.base is not None:
+        body.append(_metadata(data.base.meta, "base"))
+    for name, run in data.alternatives.items():
+        body.append(_metadata(run.meta, name))
+    if data.base is None and not data.alternatives:
+        body.append('<p class="note">No run folders next to comparison.csv.</p>')
+    body += _extra_json(data.directory)
+    return (
+        "Comparison",
+        f"{base_name}: {len(data.scenarios)} alternative"
+        + ("s" if len(data.scenarios) != 1 else ""),
+        "\n".join(body),
+    )
+
+
+# --- sweeps ---------------------------------------------------------------------------------
+
+
+def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str, str, str]:
+    from .plots.style import axis_label, parameter_label
+
+    data = planned.data
+    meta = data.meta
+    body = []
+    if meta.get("scenario_file"):
+        body.append(
+            f"<p>Scenario: {_e(Path(str(meta['scenario_file'])).name)}"
+            + (
+                f" · experiment: {_e(Path(str(meta['experiment_file'])).name)}"
+                if meta.get("experiment_file")
+                else ""
+            )
+            + "</p>"
+        )
+    body.append("<h2>Parameters</h2>")
+    linked = [c for c in data.columns if c not in data.parameters]
+    rows = []
+    for parameter in data.parameters:
+        values, unit = data.values(parameter)
+        if data.is_numeric(parameter) and len(values) > 8:
+            text = (
+                f"{values[0]:g} to {values[-1]:g}{' ' + unit if unit else ''} "
+                f"({len(values)} values)"
+            )
+        else:
+            text = ", ".join(dict.fromkeys(p[parameter] for p in data.points.values()))
+        rows.append([_e(parameter), _e(text)])
+    body.append(_table(["parameter", "values"], rows))
+    design = {
+        "grid": "every combination (grid)",
+        "one_at_a_time": "one parameter at a time",
+        "lhs": "a Latin hypercube sample",
+    }.get(data.design, data.design)
+    note = f"{len(data.points)} points: {design}."
+    if linked:
+        note += f" Set with the parameters: {', '.join(linked)}."
+    body.append(f'<p class="note">{_e(note)}</p>')
+    body.append("<h2>Headline results</h2>")
+    for stream in streams:
+        results = data.result(stream, metric)
+        rows = [
+            [
+                _e(point),
+                *[_e(data.points[point][p]) for p in data.parameters],
+                _with_ci(results[point]) if point in results else "–",
+                _e(results[point].replications) if point in results else "–",
+            ]
+            for point in data.points
+        ]
+        body.append(f"<h3>{_e(axis_label(metric))} of {_e(stream)}</h3>")
+        body.append(
+            _table(
+                [
+                    "point",
+                    *[parameter_label(p) for p in data.parameters],
+                    "mean [95% CI]",
+                    "replications",
+                ],
+                rows,
+                {len(data.parameters) + 1, len(data.parameters) + 2},
+            )
+        )
+    body += ["<h2>Figures</h2>", _figures(planned)]
+    extra = _extra_json(data.directory)
+    if extra:
+        body += ["<h2>Sweep metadata</h2>", *extra]
+    title = str(meta.get("description") or "") or (
+        f"{Path(str(meta['experiment_file'])).stem}" if meta.get("experiment_file") else "Sweep"
+    )
+    subtitle = f"{len(data.parameters)} parameter" + ("s" if len(data.parameters) != 1 else "")
+    return "Sweep", f"{title}: {subtitle}, {len(data.points)} points", "\n".join(body)
+
+
+def _extra_json(directory: Path) -> list[str]:
+    """Top-level values of other JSON files in the directory (a comparison's or sweep's own
+    record of what was run), shown as metadata."""
+    parts = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(content, dict):
+            continue
+        items = [
+            f"<dt>{_e(k)}</dt><dd>{_e('–' if v is None else v)}</dd>"
+            for k, v in content.items()
+            if isinstance(v, str | int | float | bool) or v is None
+        ]
+        if items:
+            parts.append(f'<h3>{_e(path.name)}</h3><dl class="meta">{"".join(items)}</dl>')
+    return parts
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def build_report(
+    directory: str | Path,
+    *,
+    metric: str | None = None,
+    streams: list[str] | None = None,
+    target: float | None = None,
+) -> str:
+    """The HTML text of the report of a run, comparison or sweep directory.
+
+    ``metric``, ``streams`` and ``target`` choose the sweep figures and table, as for
+    :func:`borderflow.plots.plan`.
+
+    Raises:
+        borderflow.plots.PlotInputError: the directory holds nothing to report.
+    """
+    from . import __version__
+    from .plots import DEFAULT_SWEEP_METRIC, plan
+
+    planned = plan(directory, metric=metric, streams=streams, target=target)
+    if planned.kind == "run":
+        kind, title, body = _run_body(planned)
+    elif planned.kind == "comparison":
+        kind, title, body = _comparison_body(planned)
+    else:
+        kind, title, body = _sweep_body(planned, metric or DEFAULT_SWEEP_METRIC, streams or ["all"])
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)} – borderflow {_e(kind.lower())} report</title>"
+        f"<style>{CSS}</style></head><body><main>"
+        f'<header><div class="kind">borderflow · {_e(kind)} report</div>'
+        f"<h1>{_e(title)}</h1>"
+        f'<div class="muted">From {_e(Path(directory).name or directory)} · made {made} with '
+        f"borderflow {_e(__version__)}</div></header>\n"
+        f"{body}\n</main></body></html>\n"
+    )
+
+
+def write_report(
+    directory: str | Path,
+    output: str | Path | None = None,
+    *,
+    metric: str | None = None,
+    streams: list[str] | None = None,
+    target: float | None = None,
+) -> Path:
+    """Write the report of ``directory`` to ``output`` (default ``DIR/report.html``).
+
+    Raises:
+        borderflow.plots.PlotInputError: nothing to report, or the file cannot be written.
+    """
+    from .plots import PlotInputError
+
+    text = build_report(directory, metric=metric, streams=streams, target=target)
+    path = Path(output) if output is not None else Path(directory) / REPORT_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PlotInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
