@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 CONFIDENCE = 0.95
 
@@ -52,7 +52,7 @@ def estimate(values: Iterable[float], confidence: float = CONFIDENCE) -> Estimat
 @functools.lru_cache(maxsize=1024)
 def _t_quantile(p: float, degrees: int) -> float:
     """Student's t quantile, cached: tables of many metrics ask for the same few."""
-    return float(stats.t.ppf(p, degrees))
+    return float(special.stdtrit(degrees, p))
 
 
 def metric_names(per_replication: Sequence[dict[str, dict[str, float]]]) -> dict[str, list[str]]:
