@@ -24,9 +24,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from simpy.events import Timeout
-
 from .collect import GroupStats
+from .events import At
 from .rng import Draws
 
 if TYPE_CHECKING:
@@ -89,13 +88,14 @@ class Lane:
         stats.area_waiting += now - (joined if joined > stats.hour_start else stats.hour_start)
         stats.busy += 1
         self.slots[position] = traveller
-        self.done[position] = False
+        if self.booths > 1:
+            self.done[position] = False
         traveller.lane = self
         traveller.start = now
         group.port.inspection_started(traveller, group.stage, now)
-        Timeout(env, traveller.legs[traveller.step][2], position).callbacks.append(self._inspected)
+        At(env, traveller.legs[traveller.step][2], position, self._inspected)
 
-    def _inspected(self, event: Timeout) -> None:
+    def _inspected(self, event: At) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
         group = self.group
         stats = group.stats
@@ -234,6 +234,14 @@ class LaneGroup:
         stats = self.stats
         return (stats.waiting + stats.busy) / self.open, None
 
+    def join_alone(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """Join this group's one shared line when no other group serves the traveller: there
+        is nothing to choose (the stage decides only when all its lanes are closed)."""
+        if self.open:
+            self.join(traveller, None)
+        else:
+            self.stage.join(traveller, groups)
+
     def join(self, traveller: Traveller, lane: Lane | None) -> None:
         """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
         stats = self.stats
@@ -286,9 +294,6 @@ class StageLanes:
         """Choose the shortest open eligible line among ``groups`` and join it."""
         if len(groups) == 1:
             group = groups[0]
-            if not group.per_lane and group.open:
-                group.join(traveller, None)  # one shared line: nothing to choose
-                return
             length, lane = group.length()
         else:
             group, length, lane = None, float("inf"), None

@@ -13,15 +13,16 @@ same numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
-from simpy.events import Timeout
 
 from .. import economics
 from ..scenario.schema import Scenario
 from .arrivals import arrival_times
 from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
+from .events import At
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
 from .sampling import quantile_function
@@ -54,9 +55,9 @@ class Traveller:
         """The hour of arrival this traveller's wait is reported under."""
         self.counted = counted
         """False for travellers who arrive during the warm-up."""
-        self.legs: list[tuple[StageLanes, tuple[LaneGroup, ...], float]] = []
-        """The stages this traveller visits, in order (referrals already decided), each with
-        the lane groups that serve its stream and its inspection time (s) there."""
+        self.legs: list[tuple[Callable, tuple[LaneGroup, ...], float]] = []
+        """The stages this traveller visits, in order (referrals already decided): for each, how
+        it joins a line there, the lane groups that serve its stream, and its inspection time."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
@@ -86,9 +87,10 @@ class StreamRuntime:
             groups = tuple(
                 port.stages[stage_name].groups[g] for g in scenario.groups_serving(stage_name, name)
             )
+            single_line = len(groups) == 1 and not groups[0].per_lane
             self.route.append(
                 (
-                    port.stages[stage_name],
+                    groups[0].join_alone if single_line else port.stages[stage_name].join,
                     groups,
                     Draws(lambda n, r=rng_service, f=transform: f(r.random(n))),
                     None if share >= 1 else (share, Draws(rng_visit.random)),
@@ -110,10 +112,10 @@ class StreamRuntime:
         bucket.pending += 1
         t = Traveller(self, arrival, bucket, arrival >= self.warmup)
         legs = t.legs
-        for stage, groups, service, referral in self.route:
+        for enter, groups, service, referral in self.route:
             needs = service()
             if referral is None or referral[1]() < referral[0]:
-                legs.append((stage, groups, needs))
+                legs.append((enter, groups, needs))
         return t
 
 
@@ -148,7 +150,7 @@ class Port:
 
     # --- the traveller's journey -------------------------------------------------------------
 
-    def arrive(self, event: Timeout) -> None:
+    def arrive(self, event: At) -> None:
         """A traveller of the event's stream reaches the port and heads for its first stage."""
         stream = event._value
         self.expect(stream)  # the next traveller of the stream is on its way
@@ -168,8 +170,8 @@ class Port:
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
         t.stage_arrival = self.env._now
-        stage, groups, _ = t.legs[t.step]
-        stage.join(t, groups)
+        enter, groups, _ = t.legs[t.step]
+        enter(t, groups)
 
     def inspection_started(self, t: Traveller, stage: StageLanes, now: float) -> None:
         """Called by a lane when ``t`` reaches a booth: the wait at this stage is over.
@@ -227,7 +229,7 @@ class Port:
         time = next(stream.arrival_times, None)
         if time is not None:
             env = self.env
-            Timeout(env, time - env._now, stream).callbacks.append(self.arrive)
+            At(env, time - env._now, stream, self.arrive)
 
     def clock(self):
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
