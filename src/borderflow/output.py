@@ -110,7 +110,9 @@ def print_run(result: RunResult, out: TextIO) -> None:
             continue
         ci = f"[{_num(util.ci_low, 3)}, {_num(util.ci_high, 3)}]" if util.replications > 1 else ""
         out.write(f"{stage:<14}{_num(util.mean, 3):>6} {ci:<17}{_num(wait.mean):>12}\n")
+    ends = {spec.wait_until for spec in s.streams.values() if spec.wait_until}
+    where = "primary inspection" + (f" ({', '.join(sorted(ends))} where set)" if ends else "")
     out.write(
-        "\nWaits are from arrival at the port to the start of primary inspection, "
+        f"\nWaits are from arrival at the port to the start of {where}; "
         "p50/p95/max are means over replications.\n"
     )
