@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from borderflow.analysis import estimate
+from borderflow.experiments.compare import CONTRACT_COLUMNS
 from borderflow.output import write_run
 from borderflow.runner import RunResult, run
 
@@ -22,18 +23,6 @@ SERVICE = "stages.primary.service.car_general.mean"
 DEMAND = "streams.car_general.arrivals.per_day"
 SENTRI = "streams.car_sentri.arrivals.per_day"
 
-COMPARISON_COLUMNS = (
-    "stream",
-    "metric",
-    "scenario",
-    "base_mean",
-    "alt_mean",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-    "pct_change",
-    "significant",
-)
 RESULT_COLUMNS = ("point", "stream", "metric", "mean", "ci_low", "ci_high", "replications")
 
 
@@ -96,7 +85,7 @@ def write_comparison(
         alt = run(scenario, replications=replications, overrides=overrides)
         write_run(alt, directory / name)
         rows += comparison_rows(base, name, alt)
-    _write(directory / "comparison.csv", COMPARISON_COLUMNS, rows)
+    _write(directory / "comparison.csv", CONTRACT_COLUMNS, rows)
     return directory
 
 

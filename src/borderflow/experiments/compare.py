@@ -35,7 +35,7 @@ from .precision import (
     sequential,
 )
 
-COMPARISON_COLUMNS = (
+CONTRACT_COLUMNS = (
     "stream",
     "metric",
     "scenario",
@@ -46,8 +46,11 @@ COMPARISON_COLUMNS = (
     "diff_ci_high",
     "pct_change",
     "significant",
-    "replications",
 )
+"""The columns of ``comparison.csv`` that readers (plots, reports, users) may rely on."""
+
+COMPARISON_COLUMNS = (*CONTRACT_COLUMNS, "replications")
+"""What ``comparison.csv`` holds: the contract, and how many replications were paired."""
 
 ScenarioSource = Scenario | str | Path | dict[str, Any]
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import Estimate, estimate
+from ..experiments.compare import CONTRACT_COLUMNS
 from ..scenario.units import parse_duration
 
 RUN_FILES = ("run.json", "summary.csv", "hourly.csv", "lanes_hourly.csv")
@@ -268,19 +269,6 @@ def read_run(directory: str | Path, label: str = "") -> RunData:
 
 # --- comparisons ----------------------------------------------------------------------------
 
-COMPARISON_COLUMNS = (
-    "stream",
-    "metric",
-    "scenario",
-    "base_mean",
-    "alt_mean",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-    "pct_change",
-    "significant",
-)
-
 
 @dataclass
 class ComparisonData:
@@ -376,7 +364,7 @@ def read_comparison(directory: str | Path) -> ComparisonData:
     rows = read_rows(path)
     if not rows:
         raise PlotInputError(f"{path}: no rows")
-    _require(rows, COMPARISON_COLUMNS, path)
+    _require(rows, CONTRACT_COLUMNS, path)
     data = ComparisonData(directory, rows)
     data.base, data.alternatives = _match_runs(data.scenarios, _find_runs(directory))
     return data
