@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     cluster = None
     if args.dask:
-        from borderflow.experiments.execution import make_executor
+        from borderflow.execution import make_executor
 
         cluster = make_executor(jobs, dask="local")
         cases[f"sweep, Dask ({jobs} workers)"] = lambda: swept(side, reps, executor=cluster)

@@ -31,15 +31,21 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import optimize
 
+from . import defaults
 from .capacity import booth_equivalents, pools
-from .model import simulate
+from .errors import ArgumentError
+from .execution import executor_for, map_replications
+from .model import ReplicationResult
+from .runner import expected_travellers, resolve, whole
 from .scenario import Problem, Scenario, ScenarioError, load_scenario
 from .scenario.schema import HOURS
 from .theory import allen_cunneen
@@ -85,6 +91,29 @@ class CalibrationResult:
     replications: the noise the RMSE should be compared with."""
     check_replications: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """The hour-by-hour table and the fit's summary, as ``borderflow calibrate`` prints."""
+        lines = [
+            f"{self.stream}: {self.observed.rows} observed rows, offset {self.offset_min:g} min"
+            + (f", inspection time x{self.service_scale:.3f}" if self.service_scale != 1 else ""),
+            f"{'hour':<6}{'target':>8}{'before':>8}{'after':>8}{'± se':>7}"
+            f"{'arrivals before':>17}{'after':>8}",
+        ]
+        for h, _obs, target, before, after, rate_before, rate_after in self.rows():
+            lines.append(
+                f"{h:02d}:00 {target:>8.1f}{before:>8.1f}{after:>8.1f}"
+                f"{self.standard_error[h]:>7.1f}{rate_before:>17.0f}{rate_after:>8.0f}"
+            )
+        hour, gap = self.largest_gap
+        noise = float((self.standard_error**2).mean() ** 0.5)
+        lines += [
+            "",
+            f"RMSE {self.rmse:.2f} min (simulation noise {noise:.2f} min, "
+            f"{self.check_replications} fresh replications); largest gap {gap:+.1f} min at "
+            f"{hour:02d}:00; daily volume {self.rates.sum():,.0f} (unchanged)",
+        ]
+        return "\n".join(lines) + "\n"
 
     @property
     def rmse(self) -> float:
@@ -188,24 +217,36 @@ def read_observed(
 
 
 def simulated_waits(
-    scenario: Scenario, stream: str, replications: int, seed: int
+    scenario: Scenario,
+    stream: str,
+    replications: int,
+    seed: int,
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean wait (min) of ``stream`` by hour of arrival over the counted days and replications,
     and its standard error over replications (common random numbers: the same seed and
     replications every call). Only the lanes that serve the stream at its first stage, and the
     streams that share them, are simulated: nothing else changes the wait."""
     reduced = _first_stage_pool(scenario, stream)
-    per_replication = np.zeros((replications, HOURS))
-    for r in range(replications):
-        totals = np.zeros(HOURS)
-        counts = np.zeros(HOURS)
-        for _day, hour, name, arrivals, mean, _p95 in simulate(reduced, seed, r).hourly:
-            if name == stream and arrivals:
-                totals[hour] += mean * arrivals
-                counts[hour] += arrivals
-        per_replication[r] = np.divide(totals, counts, out=np.zeros(HOURS), where=counts > 0)
+    with executor_for(executor=executor) as pool:
+        per_replication = np.array(
+            map_replications(
+                reduced, range(replications), pool, seed=seed, reduce=partial(_hour_waits, stream)
+            )
+        )
     spread = per_replication.std(axis=0, ddof=1) if replications > 1 else np.zeros(HOURS)
     return per_replication.mean(axis=0), spread / math.sqrt(replications)
+
+
+def _hour_waits(stream: str, _scenario: Scenario, result: ReplicationResult) -> np.ndarray:
+    """Mean wait (min) of ``stream`` by hour of the day in one replication (0 where none)."""
+    totals = np.zeros(HOURS)
+    counts = np.zeros(HOURS)
+    for _day, hour, name, arrivals, mean, _p95 in result.hourly:
+        if name == stream and arrivals:
+            totals[hour] += mean * arrivals
+            counts[hour] += arrivals
+    return np.divide(totals, counts, out=np.zeros(HOURS), where=counts > 0)
 
 
 def _first_stage_pool(scenario: Scenario, stream: str) -> Scenario:
@@ -330,6 +371,7 @@ def _fit_demand(
     damping: float,
     history: list[tuple[float, float]],
     progress: Callable[[str], None] | None,
+    pool: Executor,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Fluid-Jacobian corrections of the hourly demand by simulation; returns the best
     (rates, waits, rmse)."""
@@ -339,7 +381,7 @@ def _fit_demand(
     best = (rates, np.zeros(HOURS), math.inf)
     for step in range(iterations):
         waits, _ = simulated_waits(
-            _with(scenario, stream, rates, scale), stream, replications, seed
+            _with(scenario, stream, rates, scale), stream, replications, seed, pool
         )
         rmse = float(np.sqrt(np.mean((waits - target) ** 2)))
         history.append((scale, rmse))
@@ -359,15 +401,20 @@ def _fit_demand(
 
 def calibrate(
     scenario: Scenario | str | Path,
-    observed: Observed,
+    observed: Observed | str | Path,
     stream: str,
     *,
+    column: str | None = None,
+    months: str | Sequence[int] | None = None,
+    weekdays: str | Sequence[int] | None = None,
     fit: str = "demand",
     offset_min: float = 0.0,
-    iterations: int = 10,
-    replications: int = 4,
+    iterations: int = defaults.CALIBRATE_ITERATIONS,
+    replications: int = defaults.CALIBRATE_REPLICATIONS,
     seed: int | None = None,
     damping: float = 0.6,
+    overrides: Sequence[str] = (),
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CalibrationResult:
     """Fit the hourly profile of ``stream`` (and, with ``fit="demand+service"``, a scale on its
@@ -375,7 +422,9 @@ def calibrate(
 
     Args:
         scenario: the port (file or loaded); the stream's daily volume is kept.
-        observed: observed mean waits by hour (:func:`read_observed`).
+        observed: observed mean waits by hour (:func:`read_observed`), or the CSV file to read
+            them from, with ``column``, ``months`` and ``weekdays`` (``"1-2"``, ``"0-4"`` or
+            sequences of numbers) choosing what to average.
         stream: the stream whose demand is fitted; the others are kept as they are.
         fit: ``"demand"`` or ``"demand+service"``.
         offset_min: minutes of the observed waits that are not queueing (e.g. the few minutes
@@ -384,21 +433,76 @@ def calibrate(
         replications: replications per simulation step (common random numbers).
         seed: root seed of those replications (default: the scenario's).
         damping: share of the fluid correction applied at each step (0–1).
+        overrides: ``key.path=value`` changes to the scenario, as ``--set`` gives them.
+        jobs: worker processes for the replications (default: this process, unless the
+            simulated pool is large; the result is the same either way).
         progress: called with a line of text after each simulation step.
+
+    Raises:
+        ScenarioError: the scenario or the observed file is invalid. ArgumentError: an unknown
+        stream, fit, or a number out of range.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    if not isinstance(scenario, Scenario) or overrides:
+        scenario, _ = resolve(scenario, overrides)
     if stream not in scenario.streams:
-        raise ValueError(f"unknown stream {stream!r}; streams: {', '.join(scenario.streams)}")
+        raise ArgumentError(f"unknown stream {stream!r}; streams: {', '.join(scenario.streams)}")
     if fit not in ("demand", "demand+service"):
-        raise ValueError(f"fit must be 'demand' or 'demand+service', not {fit!r}")
+        raise ArgumentError(f"fit must be 'demand' or 'demand+service', not {fit!r}")
+    whole(iterations, "iterations")
+    whole(replications, "replications")
+    if not isinstance(observed, Observed):
+        if column is None:
+            raise ArgumentError("reading observed waits from a file needs the column to use")
+        observed = read_observed(
+            observed, column, _days(months, "months"), _days(weekdays, "weekdays")
+        )
     if scenario.horizon - scenario.warmup < 86400:
-        raise ValueError("calibration needs at least one counted day (horizon - warmup >= 24 h)")
+        raise ArgumentError("calibration needs at least one counted day (horizon - warmup >= 24 h)")
+    reduced = _first_stage_pool(scenario, stream)
+    work = (replications, expected_travellers(reduced) * replications)
+    with executor_for(jobs, work=work) as pool:
+        return _calibrate(
+            scenario,
+            observed,
+            stream,
+            fit,
+            offset_min,
+            iterations,
+            replications,
+            seed,
+            damping,
+            progress,
+            pool,
+        )
+
+
+def _days(value: str | Sequence[int] | None, name: str) -> tuple[int, ...] | None:
+    if value is None or not isinstance(value, str):
+        return None if value is None else tuple(value)
+    try:
+        return parse_days(value)
+    except ValueError:
+        raise ArgumentError(f"{name}: expected numbers like 1, 1-2 or 0-4, not {value!r}") from None
+
+
+def _calibrate(
+    scenario: Scenario,
+    observed: Observed,
+    stream: str,
+    fit: str,
+    offset_min: float,
+    iterations: int,
+    replications: int,
+    seed: int | None,
+    damping: float,
+    progress: Callable[[str], None] | None,
+    pool: Executor,
+) -> CalibrationResult:
     seed = scenario.seed if seed is None else seed
     target = np.clip(observed.waits - offset_min, 0, None)
     history: list[tuple[float, float]] = []
     initial_rates = np.array(scenario.hourly_rates(stream, counted_day(scenario)))
-    initial_waits, _ = simulated_waits(scenario, stream, replications, seed)
+    initial_waits, _ = simulated_waits(scenario, stream, replications, seed, pool)
 
     def fit_at(scale: float) -> tuple[np.ndarray, np.ndarray, float]:
         start = fluid_start(scenario, stream, target, scale)
@@ -414,6 +518,7 @@ def calibrate(
             damping,
             history,
             progress,
+            pool,
         )
 
     if fit == "demand":
@@ -437,7 +542,7 @@ def calibrate(
         rates, waits, _ = fits[scale]
     calibrated = _with(scenario, stream, rates, scale)
     check = max(replications, 20)  # a fresh, larger set of replications judges the fit
-    waits, error = simulated_waits(calibrated, stream, check, seed + 1)
+    waits, error = simulated_waits(calibrated, stream, check, seed + 1, pool)
     result = CalibrationResult(
         stream,
         observed,

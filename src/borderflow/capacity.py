@@ -17,14 +17,17 @@ the time spent upstream is ignored).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .model.sampling import quantile_function
 from .scenario import Scenario
-
-HOURS = 24
+from .scenario.schema import DAYS, HOURS
+from .scenario.units import HOUR as HOUR_S
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,117 @@ def hourly_load(scenario: Scenario, day: int = 0) -> list[PoolHour]:
                 capacity = sum(spec.lanes[g].open_at(hour, day) * worth[g] for g in groups)
                 rows.append(PoolHour(stage, groups, streams, hour, arrivals, work, capacity))
     return rows
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``borderflow check`` shows: the scenario is valid, its demand by stream and day
+    type, the expected travellers of one replication, and each pool's load by hour."""
+
+    scenario: Scenario
+    day_types: list[tuple[list[int], int]]
+    """(days of the week, a representative day) for each distinct kind of day."""
+    load: dict[int, list[PoolHour]]
+    """Representative day -> its pool-hours."""
+    expected_travellers: dict[str, float]
+    """Stream -> travellers expected over one replication's horizon."""
+
+    @property
+    def over_capacity(self) -> list[tuple[int, PoolHour]]:
+        """(day, pool-hour) where the offered load meets or exceeds the open capacity."""
+        return [(d, r) for d, rows in self.load.items() for r in rows if r.utilization >= 1]
+
+    def to_text(self) -> str:
+        """The report as the command prints it."""
+        s = self.scenario
+        lines = [
+            f"{s.name}: valid",
+            f"horizon {s.horizon / HOUR_S:g} h from {s.start_day}, warm-up "
+            f"{s.warmup / HOUR_S:g} h, {s.replications} replications, seed {s.seed}",
+            "",
+        ]
+        names = [day_names(days) for days, _ in self.day_types]
+        several = len(self.day_types) > 1
+        width = 15 if several else 10
+        head = "".join(f"{n[:14]:>15}" for n in names) if several else f"{'per day':>10}"
+        lines.append(f"{'stream':<16}{'mode':<12}{head}{'per run':>13}  route")
+        for name, stream in s.streams.items():
+            per_day = "".join(
+                f"{sum(s.hourly_rates(name, day)):>{width},.0f}" for _, day in self.day_types
+            )
+            lines.append(
+                f"{name:<16}{stream.mode:<12}{per_day}{self.expected_travellers[name]:>13,.0f}"
+                f"  {' -> '.join(stream.route)}"
+            )
+        total = sum(self.expected_travellers.values())
+        lines.append(
+            f"expected travellers in one replication: {total:,.0f} "
+            f"({s.replications} replications: {total * s.replications:,.0f})"
+        )
+        for (_, day), label in zip(self.day_types, names, strict=True):
+            rows = self.load[day]
+            keys = sorted(
+                {(r.stage, r.groups, r.streams) for r in rows},
+                key=lambda p: (list(s.stages).index(p[0]), p[1]),
+            )
+            for stage, groups, streams in keys:
+                where = f" ({label})" if several else ""
+                lines += [
+                    "",
+                    f"{stage}{where}: lanes {', '.join(groups)} serving "
+                    f"{', '.join(streams) or 'no stream'}",
+                    f"  {'hour':<7}{'arrivals/h':>11}{'load':>8}{'capacity':>10}{'util':>7}",
+                ]
+                for r in rows:
+                    if (r.stage, r.groups, r.streams) != (stage, groups, streams):
+                        continue
+                    flag = "  <- at or over capacity" if r.utilization >= 1 else ""
+                    util = "inf" if r.utilization == float("inf") else f"{r.utilization:.2f}"
+                    lines.append(
+                        f"  {r.hour:02d}:00 {r.arrivals_per_hour:>11,.0f}{r.offered_load:>8.1f}"
+                        f"{r.capacity:>10.1f}{util:>7}{flag}"
+                    )
+        lines.append("")
+        if not self.over_capacity:
+            lines.append("every pool of lanes has spare capacity in every hour")
+        return "\n".join(lines) + "\n"
+
+    def warnings(self) -> list[str]:
+        """What deserves a warning (printed apart from the report)."""
+        n = len(self.over_capacity)
+        if not n:
+            return []
+        return [
+            f"{n} pool-hours at or over capacity (utilisation >= 1): queues grow through "
+            "those hours"
+        ]
+
+
+def check(
+    scenario: Scenario | str | Path | dict[str, Any], overrides: Sequence[str] = ()
+) -> CheckReport:
+    """Validate a scenario and measure its load against the open lanes, hour by hour, without
+    simulating (``borderflow check``).
+
+    Raises:
+        ScenarioError: the scenario or an override is invalid.
+    """
+    from .runner import expected_by_stream, resolve
+
+    loaded, _ = resolve(scenario, overrides)
+    types = day_types(loaded)
+    return CheckReport(
+        loaded,
+        types,
+        {day: hourly_load(loaded, day) for _, day in types},
+        expected_by_stream(loaded),
+    )
+
+
+def day_names(days: list[int]) -> str:
+    """'monday-friday', 'saturday', 'sunday', or 'every day'."""
+    if len(days) == 7:
+        return "every day"
+    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{DAYS[days[0]]}-{DAYS[days[-1]]}"
+    return ", ".join(DAYS[d] for d in days)

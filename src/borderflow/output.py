@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .errors import InputError
 from .runner import RunResult
 
 FILES = {
@@ -36,8 +37,22 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object
     partial.replace(path)
 
 
-class OutputError(Exception):
+class OutputError(InputError):
     """An output folder or file that cannot be written (message says which and why)."""
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` (a Markdown page, a JSON Schema).
+
+    Raises:
+        OutputError: when the file cannot be written.
+    """
+    path = Path(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def write_run(result: RunResult, directory: str | Path, trace: bool = False) -> list[Path]:

@@ -1,8 +1,10 @@
 """Running a scenario: replications of the model, gathered into a :class:`RunResult`.
 
-``run()`` is what ``borderflow run`` calls, and what a notebook calls: load the scenario (or take
-one already loaded), run each replication as the pure function
-:func:`borderflow.model.simulate`, and keep the per-replication tables.
+:func:`run` is what ``borderflow run`` calls, and what a notebook calls (as ``borderflow.run``):
+load the scenario (or take one already loaded), run each replication as the pure function
+:func:`borderflow.model.simulate` through the one dispatcher (:mod:`borderflow.execution`: this
+process, local processes or Dask), optionally until a confidence interval is narrow enough, and
+keep the per-replication tables.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import defaults
 from .analysis import Estimate, summarise
-from .model import ReplicationResult, simulate
+from .errors import ArgumentError
+from .execution import executor_for, iter_replications, map_replications, workers_of
+from .model import ReplicationResult
+from .precision import Sequential, check_target, mean_relative, sequential, values_of
 from .scenario import Scenario, load_scenario
+from .scenario.units import HOUR
 
 SUMMARY_COLUMNS = ("stream", "metric", "mean", "ci_low", "ci_high", "std", "replications")
 REPLICATION_COLUMNS = ("replication", "stream", "metric", "value")
@@ -208,34 +215,25 @@ def _file_hash(path: str | None) -> str | None:
         return None
 
 
-def run(
+@dataclass
+class SequentialRunResult(RunResult):
+    """A :class:`RunResult` whose number of replications was chosen by the sequential
+    procedure; ``precision`` says how it ended."""
+
+    precision: Sequential | None = None
+
+
+def resolve(
     scenario: Scenario | str | Path | dict[str, Any],
-    *,
+    overrides: Sequence[str] = (),
     replications: int | None = None,
     seed: int | None = None,
-    overrides: Sequence[str] = (),
-    trace: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    jobs: int | None = None,
-    executor: Executor | None = None,
-) -> RunResult:
-    """Run the replications of a scenario.
+) -> tuple[Scenario, str | None]:
+    """The scenario to run and the file it came from: loaded (with ``overrides`` applied) if it
+    is a file or a dict, with ``replications`` and ``seed`` put in when given.
 
-    Args:
-        scenario: a loaded :class:`Scenario`, a scenario file, or its content as a dict.
-        replications: number of replications (default: the scenario's ``replications``).
-        seed: root seed (default: the scenario's ``seed``).
-        overrides: ``key.path=value`` changes, as ``--set`` gives them.
-        trace: keep one record per traveller (memory grows with the number of travellers).
-        progress: called as ``progress(done, total)`` after each replication.
-        jobs: run the replications in this many local processes (default: in this process).
-        executor: or on this ``concurrent.futures`` executor (see
-            :func:`borderflow.experiments.execution.make_executor`; Dask included). The results
-            are the same, bit for bit, wherever the replications ran.
-
-    Returns:
-        A :class:`RunResult`. If interrupted (Ctrl-C), the replications finished so far are kept
-        and ``interrupted`` is set; the caller decides whether to write them.
+    Raises:
+        ScenarioError: the scenario, an override, or the replications or seed are invalid.
     """
     source = None
     if not isinstance(scenario, Scenario):
@@ -246,49 +244,157 @@ def run(
             scenario.model_dump(mode="json", exclude_none=True), tuple(overrides)
         )
     if replications is not None:
-        if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-            raise ValueError(f"replications must be a positive whole number, not {replications!r}")
-        scenario = scenario.model_copy(update={"replications": replications})
+        scenario = scenario.model_copy(update={"replications": whole(replications, "replications")})
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
-        scenario = scenario.model_copy(update={"seed": seed})
-    result = RunResult(scenario, scenario.seed, [], source, tuple(overrides))
-    start = time.perf_counter()
+        scenario = scenario.model_copy(update={"seed": whole(seed, "seed", minimum=0)})
+    return scenario, source
+
+
+def whole(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` if it is a whole number in ``[minimum, maximum]``, else :class:`ArgumentError`
+    (the same rule for the command line's options and the API's arguments)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "a positive" if minimum == 1 else "a non-negative" if minimum == 0 else "a"
+        raise ArgumentError(f"{name} must be {kind} whole number, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ArgumentError(f"{name} must be at most {maximum:,}, not {value:,}")
+    return value
+
+
+def run(
+    scenario: Scenario | str | Path | dict[str, Any],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    trace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    dask: str | None = None,
+    executor: Executor | None = None,
+    precision: float | None = None,
+    stream: str = defaults.STREAM,
+    metric: str = defaults.METRIC,
+    max_replications: int = defaults.MAX_REPLICATIONS,
+) -> RunResult:
+    """Run the replications of a scenario.
+
+    Args:
+        scenario: a loaded :class:`Scenario`, a scenario file, or its content as a dict.
+        replications: number of replications (default: the scenario's ``replications``).
+        seed: root seed (default: the scenario's ``seed``).
+        overrides: ``key.path=value`` changes, as ``--set`` gives them.
+        trace: keep one record per traveller (memory grows with the number of travellers).
+        progress: called as ``progress(done, total)`` after each replication.
+        jobs: worker processes; 1 runs in this process. Default: every core, unless the run is
+            small (see :func:`borderflow.execution.auto_jobs`), as on the command line.
+        dask: ``"local"`` or a scheduler address (``tcp://host:8786``) to run on Dask.
+        executor: or run on this ``concurrent.futures`` executor (it is not shut down; see
+            :func:`borderflow.execution.make_executor`).
+        precision: if given (0.05 = 5%), start with ``replications`` and add replications until
+            the 95% CI half-width of ``metric`` of ``stream`` is within that fraction of its
+            mean, at most ``max_replications`` (Law & Kelton's sequential procedure). The result
+            is then a :class:`SequentialRunResult`.
+
+    The results are the same, bit for bit, however and wherever the replications ran.
+
+    Returns:
+        A :class:`RunResult`. If interrupted (Ctrl-C), the replications finished so far are kept
+        and ``interrupted`` is set; the caller decides whether to write them. If a replication
+        fails, the exception carries the finished ones as ``partial_result``.
+
+    Raises:
+        ScenarioError: the scenario or an override is invalid. PrecisionError: a precision,
+        stream or metric that cannot be used. ExecutionError: ``jobs`` or ``dask`` cannot be
+        used.
+    """
+    scenario, source = resolve(scenario, overrides, replications, seed)
+    start_n = scenario.replications
+    if precision is not None:
+        check_target(precision, stream, metric, [scenario], start_n, max_replications)
+    result: RunResult = (
+        RunResult(scenario, scenario.seed, [], source, tuple(overrides))
+        if precision is None
+        else SequentialRunResult(scenario, scenario.seed, [], source, tuple(overrides))
+    )
+    total = start_n if precision is None else max_replications
+    work = (total, expected_travellers(scenario) * total)
+    started = time.perf_counter()
     try:
-        for r in _replications(scenario, range(scenario.replications), trace, jobs, executor):
-            result.replications.append(r)
-            if progress:
-                progress(len(result.replications), scenario.replications)
+        with executor_for(jobs, dask, executor, work=work) as pool:
+            for r in iter_replications(scenario, range(start_n), pool, trace=trace):
+                result.replications.append(r)
+                if progress:
+                    progress(len(result.replications), total)
+            if isinstance(result, SequentialRunResult):
+                _add_to_precision(
+                    result, pool, precision, stream, metric, max_replications, trace, progress
+                )
     except KeyboardInterrupt:
         result.interrupted = True
     except Exception as exc:
         # keep what was computed: the caller can still write the finished replications
         result.interrupted = True
-        result.replications.sort(key=lambda r: r.replication)
-        result.wall_time_s = time.perf_counter() - start
+        _finish(result, started)
         exc.partial_result = result  # type: ignore[attr-defined]
         raise
-    # replications run elsewhere come back as they finish; keep them in replication order
-    result.replications.sort(key=lambda r: r.replication)
-    result.wall_time_s = time.perf_counter() - start
+    _finish(result, started)
     return result
 
 
-def _replications(
-    scenario: Scenario,
-    numbers: Iterable[int],
-    trace: bool,
-    jobs: int | None = None,
-    executor: Executor | None = None,
-):
-    numbers = list(numbers)
-    one = len(numbers) < 2 and isinstance(jobs, int) and jobs >= 1  # no pool for one replication
-    if executor is None and (jobs in (None, 1) or one):
-        for number in numbers:
-            yield simulate(scenario, scenario.seed, number, trace)
-        return
-    from .experiments.execution import executor_for, iter_replications
+def _finish(result: RunResult, started: float) -> None:
+    # replications run elsewhere come back as they finish; keep them in replication order
+    result.replications.sort(key=lambda r: r.replication)
+    result._summary = None
+    result.wall_time_s = time.perf_counter() - started
 
-    with executor_for(jobs, None, executor) as pool:
-        yield from iter_replications(scenario, numbers, pool, trace=trace)
+
+def _add_to_precision(
+    result: SequentialRunResult,
+    pool: Executor,
+    precision: float | None,
+    stream: str,
+    metric: str,
+    cap: int,
+    trace: bool,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Add replications, a batch per round, until the sequential procedure stops; drop those
+    past its stopping point (so the result does not depend on the number of workers)."""
+    assert precision is not None
+    reps = result.replications
+    reps.sort(key=lambda r: r.replication)
+    start_n = len(reps)
+    outcome: Sequential | None = None
+    try:
+        while True:
+            relative = mean_relative(values_of([r.metrics for r in reps], stream, metric))
+            outcome, stop = sequential(precision, stream, metric, start_n, cap, relative, len(reps))
+            if stop:
+                break
+            batch = min(workers_of(pool), cap - len(reps))
+            reps += map_replications(
+                result.scenario, range(len(reps), len(reps) + batch), pool, 1, trace=trace
+            )
+            if progress:
+                progress(len(reps), cap)
+    finally:
+        result.precision = outcome
+    del reps[outcome.replications :]
+    result.scenario = result.scenario.model_copy(update={"replications": outcome.replications})
+
+
+def expected_by_stream(scenario: Scenario) -> dict[str, float]:
+    """Travellers of each stream expected in one replication of ``scenario``."""
+    week = 7 * 24
+    full, rest = divmod(scenario.horizon / HOUR, week)
+    out = {}
+    for name in scenario.streams:
+        rates = scenario.week_rates(name)
+        out[name] = full * sum(rates) + sum(rates[: int(rest)])
+    return out
+
+
+def expected_travellers(scenario: Scenario) -> float:
+    """Travellers expected in one replication of ``scenario`` (all streams)."""
+    return sum(expected_by_stream(scenario).values())

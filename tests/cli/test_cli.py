@@ -286,16 +286,16 @@ def test_an_output_directory_that_cannot_be_made(tmp_path):
 
 
 def test_an_unknown_command_is_a_usage_error():
-    with pytest.raises(SystemExit) as info, contextlib.redirect_stderr(io.StringIO()):
-        main(["simulate", str(EXAMPLE)])
-    assert info.value.code == 2
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["simulate", str(EXAMPLE)]) == 2
+    assert "invalid choice: 'simulate'" in err.getvalue()
 
 
 def test_version():
     out = io.StringIO()
-    with pytest.raises(SystemExit) as info, contextlib.redirect_stdout(out):
-        main(["--version"])
-    assert info.value.code == 0
+    with contextlib.redirect_stdout(out):
+        assert main(["--version"]) == 0
     assert out.getvalue().strip() == f"borderflow {borderflow.__version__}"
 
 

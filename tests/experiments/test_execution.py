@@ -12,7 +12,7 @@ import pytest
 
 from borderflow import compare, load_scenario, simulate, sweep
 from borderflow.cli import main
-from borderflow.experiments.execution import (
+from borderflow.execution import (
     ExecutionError,
     ProcessExecutor,
     SerialExecutor,
@@ -171,7 +171,10 @@ def test_a_bad_number_of_jobs_on_the_command_line():
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = main(["run", str(EXAMPLE), "-j", "0"])
     assert code == 2
-    assert err.getvalue().strip() == "--jobs: expected a positive number, found 0"
+    last = err.getvalue().strip().splitlines()[-1]
+    assert last == (
+        "borderflow run: error: argument -j/--jobs: expected a positive whole number, found 0"
+    )
 
 
 def test_an_error_in_a_worker_reaches_the_caller(scenario):

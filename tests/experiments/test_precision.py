@@ -12,7 +12,7 @@ import pytest
 from borderflow import compare, run
 from borderflow.analysis import estimate
 from borderflow.cli import main
-from borderflow.experiments.precision import (
+from borderflow.precision import (
     PrecisionError,
     adjusted,
     first_precise,

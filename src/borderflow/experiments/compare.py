@@ -21,19 +21,19 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .. import defaults
 from ..analysis import Estimate, estimate, metric_names
+from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 from ..model import ReplicationResult
 from ..output import OutputError, write_csv
-from ..runner import RunResult
-from ..scenario import Scenario, load_scenario
-from .execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
-from .precision import (
-    DEFAULT_MAX_REPLICATIONS,
+from ..precision import (
     Sequential,
     check_target,
     relative_half_width,
     sequential,
 )
+from ..runner import RunResult, expected_travellers, whole
+from ..scenario import Scenario, load_scenario
 
 CONTRACT_COLUMNS = (
     "stream",
@@ -264,9 +264,9 @@ def compare(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
     precision: float | None = None,
-    stream: str = "all",
-    metric: str = "wait_mean_min",
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    stream: str = defaults.STREAM,
+    metric: str = defaults.METRIC,
+    max_replications: int = defaults.MAX_REPLICATIONS,
 ) -> Comparison:
     """Run a base scenario and alternatives with common random numbers; compare them in pairs.
 
@@ -276,7 +276,7 @@ def compare(
         replications: per scenario (default: the base's ``replications``).
         seed: root seed for all (default: the base's ``seed``; the alternatives' own seeds are
             not used, so that every scenario sees the same travellers).
-        jobs, dask, executor: where to run (see :func:`borderflow.run`); default serial.
+        jobs, dask, executor: where to run, as for :func:`borderflow.run`.
         progress: ``progress(done, total)`` in replications over all scenarios.
         precision: if given, add replications (to every scenario alike) until the 95%
             half-width of the mean of ``metric`` of ``stream`` is within this fraction of the
@@ -290,12 +290,8 @@ def compare(
         raise ValueError("compare needs a base scenario and at least one alternative")
     sources = [base, *alternatives]
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in sources]
-    n = loaded[0].replications if replications is None else replications
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"replications must be a positive whole number, not {n!r}")
-    seed = loaded[0].seed if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
+    n = loaded[0].replications if replications is None else whole(replications, "replications")
+    seed = loaded[0].seed if seed is None else whole(seed, "seed", minimum=0)
     if precision is not None:
         check_target(precision, stream, metric, loaded, n, max_replications)
     scenarios = [s.model_copy(update={"seed": seed, "replications": n}) for s in loaded]
@@ -306,7 +302,8 @@ def compare(
     interrupted = False
     start = time.perf_counter()
     try:
-        with executor_for(jobs, dask, executor) as pool:
+        travellers = sum(expected_travellers(s) for s in scenarios) * (total // len(scenarios))
+        with executor_for(jobs, dask, executor, work=(total, travellers)) as pool:
             size = chunk_size(n * len(scenarios), workers_of(pool))
             _run(scenarios, range(n), size, pool, results, progress, total)
             while precision is not None:
@@ -422,7 +419,7 @@ def _num(value: float, digits: int = 1, sign: bool = False) -> str:
 def print_comparison(
     comparison: Comparison,
     out: TextIO,
-    metrics: Sequence[str] = ("wait_mean_min", "wait_p95_min"),
+    metrics: Sequence[str] = defaults.PRINTED_METRICS,
 ) -> None:
     """The table a planner reads after ``borderflow compare``: the chosen metrics of each
     stream, each alternative against the base."""

@@ -24,14 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any, TextIO
 
+from .. import defaults
 from ..analysis import Estimate, summarise
+from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 from ..output import OutputError, write_csv
+from ..runner import expected_travellers
 from ..scenario import Scenario, ScenarioError, validate_document
 from ..scenario.errors import Path, Problem, format_path
 from ..scenario.load import Document, load_document, parse_key_path, read_yaml, set_path
 from .designs import DESIGNS, Parameter, Point, Range, design_points, format_value, is_number
 from .designs import split_duration as _split_duration
-from .execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 
 EXPERIMENT_KEYS = ("description", "scenario", "replications", "design", "n", "seed", "set", "vary")
 RESULTS_COLUMNS = ("point", "stream", "metric", "mean", "ci_low", "ci_high", "replications")
@@ -748,7 +750,7 @@ def sweep(
             ``results.csv`` and ``sweep.json`` (written when every point is done).
         resume: reuse the points already stored in ``output`` (when computed from the same
             scenario); without it, stored points are discarded.
-        jobs, dask, executor: where to run (see :func:`borderflow.run`); default serial.
+        jobs, dask, executor: where to run, as for :func:`borderflow.run`.
         progress: ``progress(done, total)`` in replications, stored ones included.
 
     Raises:
@@ -778,8 +780,9 @@ def sweep(
     result = SweepResult(exp, records, output=FilePath(output) if output is not None else None)
     partial: dict[int, list] = {}
     try:
-        with executor_for(jobs, dask, executor) as pool:
-            todo_reps = sum(p.scenario.replications for p in todo)
+        todo_reps = sum(p.scenario.replications for p in todo)
+        travellers = sum(expected_travellers(p.scenario) * p.scenario.replications for p in todo)
+        with executor_for(jobs, dask, executor, work=(todo_reps, travellers)) as pool:
             size = chunk_size(todo_reps, workers_of(pool))
             chunks = (
                 Chunk(p.index, p.scenario, p.scenario.seed, piece)
@@ -857,8 +860,8 @@ def _num(value: float, digits: int = 1) -> str:
 def print_sweep(
     result: SweepResult,
     out: TextIO,
-    stream: str = "all",
-    metrics: Sequence[str] = ("wait_mean_min", "wait_p95_min"),
+    stream: str = defaults.STREAM,
+    metrics: Sequence[str] = defaults.PRINTED_METRICS,
 ) -> None:
     """A table of the design points: parameter values and the chosen metrics of one stream."""
     exp = result.experiment

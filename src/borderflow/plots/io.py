@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import Estimate, estimate
+from ..errors import InputError
 from ..experiments.compare import CONTRACT_COLUMNS
 from ..scenario.units import parse_duration
 
@@ -27,7 +28,7 @@ COMPARISON_FILE = "comparison.csv"
 SWEEP_FILES = ("points.csv", "results.csv")
 
 
-class PlotInputError(Exception):
+class PlotInputError(InputError):
     """A directory or file that holds no result to plot (the message says what is missing)."""
 
 

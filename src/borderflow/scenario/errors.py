@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..errors import InputError
+
 Path = tuple[str | int, ...]
 """A key path into the scenario data: map keys and list indexes."""
 
@@ -45,7 +47,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario (or experiment) file that cannot be used, with every problem found in it."""
 
     def __init__(self, problems: Iterable[Problem]):

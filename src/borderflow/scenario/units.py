@@ -51,3 +51,9 @@ def format_duration(seconds: float) -> str:
     if seconds == int(seconds):
         return f"{int(seconds)} s"
     return f"{seconds!r} s"  # shortest text that reads back to the same float
+
+
+HOUR = 3600.0
+"""Seconds in an hour: the model's clock counts seconds, its statistics hours."""
+DAY = 24 * HOUR
+"""Seconds in a day."""

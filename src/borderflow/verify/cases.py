@@ -26,6 +26,7 @@ import numpy as np
 from scipy import stats
 
 from .. import theory
+from ..errors import ArgumentError
 from ..model import ReplicationResult
 from ..model.rng import generator
 from ..model.sampling import sample
@@ -764,8 +765,8 @@ def select(names: Sequence[str] | None) -> list[Case]:
         return list(CATALOGUE.values())
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
-        raise ValueError(
-            f"unknown verification case {', '.join(map(repr, unknown))}; "
+        raise ArgumentError(
+            f"unknown case {', '.join(unknown)}; "
             f"cases: {', '.join(CATALOGUE)}"
         )
     return [case for name, case in CATALOGUE.items() if name in names]

@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from functools import partial
 
 from ..analysis import estimate
-from ..experiments.execution import ProcessExecutor, default_jobs
-from ..model import simulate
+from ..execution import Chunk, default_jobs, executor_for, run_chunks
+from ..model import ReplicationResult
+from ..runner import whole
 from ..scenario import Scenario
 from .cases import CATALOGUE, Case, Summary, select
 from .checks import Exact, GoodnessOfFit, Interval, Measurement
@@ -59,10 +60,7 @@ def verify(
         ValueError: an unknown case name, or ``jobs`` below 1.
     """
     selected = select(cases)
-    if jobs is None:
-        jobs = default_jobs()
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    jobs = default_jobs() if jobs is None else whole(jobs, "jobs")
     start = time.perf_counter()
     scenarios = {case.name: case.scenario(quick) for case in selected}
     summaries = _simulate_all(selected, scenarios, jobs, progress)
@@ -178,11 +176,11 @@ def _chunks(replications: int, jobs: int) -> list[range]:
     return [range(i, min(i + size, replications)) for i in range(0, replications, size)]
 
 
-def _simulate_chunk(name: str, scenario: Scenario, replications: range) -> list[Summary]:
-    """Run ``replications`` of case ``name`` and reduce each to its summary (in a worker)."""
+def _summarise(name: str, scenario: Scenario, result: ReplicationResult) -> Summary:
+    """Reduce one replication of case ``name`` to its summary (in the worker)."""
     summarise = CATALOGUE[name].summarise
     assert summarise is not None
-    return [summarise(scenario, simulate(scenario, scenario.seed, r)) for r in replications]
+    return summarise(scenario, result)
 
 
 def _simulate_all(
@@ -192,47 +190,24 @@ def _simulate_all(
     progress: Progress | None,
 ) -> dict[str, list[Summary]]:
     """Per case, the summaries of its replications in replication order."""
-    work = [
-        (case.name, chunk)
+    chunks = [
+        Chunk(
+            (case.name, chunk.start),
+            scenarios[case.name],
+            scenarios[case.name].seed,
+            tuple(chunk),
+            reduce=partial(_summarise, case.name),
+        )
         for case in cases
         if case.summarise is not None
         for chunk in _chunks(scenarios[case.name].replications, jobs)
     ]
     parts: dict[tuple[str, int], list[Summary]] = {}
-    total = len(work)
-    if jobs == 1:
-        for done, (name, chunk) in enumerate(work, 1):
-            parts[name, chunk.start] = _simulate_chunk(name, scenarios[name], chunk)
+    with executor_for(jobs) as pool:
+        for done, (key, summaries) in enumerate(run_chunks(chunks, pool), 1):
+            parts[key] = summaries  # type: ignore[index]
             if progress:
-                progress(done, total, name)
-    elif work:
-        # a few batches per worker in flight at a time: little to cancel after Ctrl-C
-        queue = iter(work)
-        pool = ProcessExecutor(jobs)
-        running: dict[Future, tuple[str, int]] = {}
-        done = 0
-        try:
-            while True:
-                while len(running) < 2 * jobs:
-                    item = next(queue, None)
-                    if item is None:
-                        break
-                    name, chunk = item
-                    future = pool.submit(_simulate_chunk, name, scenarios[name], chunk)
-                    running[future] = (name, chunk.start)
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    key = running.pop(future)
-                    parts[key] = future.result()
-                    done += 1
-                    if progress:
-                        progress(done, total, key[0])
-        except BaseException:  # Ctrl-C or a failed replication: stop the workers at once
-            pool.terminate()
-            raise
-        pool.shutdown()
+                progress(done, len(chunks), key[0])  # type: ignore[index]
     out: dict[str, list[Summary]] = {case.name: [] for case in cases}
     for (name, _), summaries in sorted(parts.items(), key=lambda kv: kv[0]):
         out[name].extend(summaries)

@@ -1,11 +1,17 @@
 """Where replications run: in this process, in local processes, or on a Dask cluster.
 
+This module is the one dispatcher of replications: ``run``, ``compare``, ``sweep``, ``verify``
+and ``calibrate`` all send their work through :func:`run_chunks` (or its wrappers
+:func:`iter_replications` and :func:`map_replications`).
+
 Every executor here has the standard :mod:`concurrent.futures` interface (``submit``,
 ``shutdown``), so nothing else in borderflow cares where a replication runs. Replications are
 sent in chunks ("replications 0-4 of this scenario"), not one task each: a task costs a round
 trip (pickling the scenario and the results), which for a small scenario is more than the
 simulation itself. Each replication is the pure function
-:func:`borderflow.model.simulate`, so results are the same, bit for bit, wherever they ran.
+:func:`borderflow.model.simulate`, so results are the same, bit for bit, wherever they ran. A
+chunk may carry a ``reduce`` function, applied to each replication in the worker, so that only
+what the caller needs travels back (verification keeps a few numbers per replication).
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ReplicationResult, simulate
-from ..scenario import Scenario
+from .defaults import default_jobs
+from .errors import InputError
+from .model import ReplicationResult, simulate
+from .scenario import Scenario
 
 CHUNKS_PER_WORKER = 4
 """Replications are split into about this many chunks per worker: few enough that each task's
@@ -33,16 +41,22 @@ MAX_CHUNK = 10
 loses, no more than a few replications' work per worker."""
 
 
-class ExecutionError(Exception):
+SMALL_RUN = 300_000
+"""Travellers, over all replications, below which a run with no ``jobs`` given stays in this
+process: starting worker processes takes about a second, more than such a run needs."""
+
+
+class ExecutionError(InputError):
     """An executor that cannot be set up (a bad ``--jobs``, Dask missing or unreachable)."""
 
 
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def auto_jobs(replications: int, travellers: float) -> int:
+    """The workers a run uses when none are asked for: every core, unless the run is small
+    (``travellers`` expected over all ``replications``) or has one replication. The results are
+    the same either way; only the time differs."""
+    if replications < 2 or travellers < SMALL_RUN:
+        return 1
+    return min(default_jobs(), replications)
 
 
 def default_start_method() -> str:
@@ -235,15 +249,24 @@ def workers_of(executor: Executor) -> int:
 
 @contextmanager
 def executor_for(
-    jobs: int | None = None, dask: str | None = None, executor: Executor | None = None
+    jobs: int | None = None,
+    dask: str | None = None,
+    executor: Executor | None = None,
+    *,
+    work: tuple[int, float] | None = None,
 ) -> Iterator[Executor]:
-    """Use ``executor`` if given; otherwise make one (serial unless ``jobs`` or ``dask`` ask for
-    more) and shut it down afterwards (at once, killing its workers, after Ctrl-C)."""
+    """Use ``executor`` if given; otherwise make one and shut it down afterwards (at once,
+    killing its workers, after Ctrl-C).
+
+    With neither ``jobs`` nor ``dask``, ``work`` = (replications, expected travellers over all of
+    them) chooses with :func:`auto_jobs`; without ``work`` either, the run stays in this
+    process.
+    """
     if executor is not None:
         yield executor
         return
     if dask is None and jobs is None:
-        jobs = 1
+        jobs = auto_jobs(*work) if work is not None else 1
     own = make_executor(jobs, dask)
     try:
         yield own
@@ -271,13 +294,27 @@ class Chunk:
     seed: int
     numbers: tuple[int, ...]
     trace: bool = False
+    reduce: Reduce | None = None
+    """Applied to each replication in the worker; must be picklable (a module-level function
+    or a :func:`functools.partial` of one)."""
+
+
+Reduce = Callable[[Scenario, ReplicationResult], Any]
+"""``reduce(scenario, result)``: what a caller keeps of one replication."""
 
 
 def simulate_chunk(
-    scenario: Scenario, seed: int, numbers: Sequence[int], trace: bool = False
-) -> list[ReplicationResult]:
+    scenario: Scenario,
+    seed: int,
+    numbers: Sequence[int],
+    trace: bool = False,
+    reduce: Reduce | None = None,
+) -> list[Any]:
     """Run replications ``numbers`` of ``scenario`` one after the other (one task's work)."""
-    return [simulate(scenario, seed, number, trace) for number in numbers]
+    results = [simulate(scenario, seed, number, trace) for number in numbers]
+    if reduce is None:
+        return results
+    return [reduce(scenario, result) for result in results]
 
 
 def chunk_size(replications: int, workers: int) -> int:
@@ -291,9 +328,7 @@ def split(numbers: Sequence[int], size: int) -> list[tuple[int, ...]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
 
-def run_chunks(
-    chunks: Iterable[Chunk], executor: Executor
-) -> Iterator[tuple[Hashable, list[ReplicationResult]]]:
+def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Hashable, list[Any]]]:
     """Submit ``chunks`` and yield ``(key, results)`` as each finishes (not in order).
 
     At most a few tasks per worker are queued at a time, so that results come back roughly in
@@ -311,7 +346,7 @@ def run_chunks(
             if chunk is None:
                 return
             future = executor.submit(
-                simulate_chunk, chunk.scenario, chunk.seed, chunk.numbers, chunk.trace
+                simulate_chunk, chunk.scenario, chunk.seed, chunk.numbers, chunk.trace, chunk.reduce
             )
             running[future] = chunk.key
 
@@ -336,13 +371,13 @@ def iter_replications(
     seed: int | None = None,
     trace: bool = False,
     size: int | None = None,
-) -> Iterator[ReplicationResult]:
-    """Replications ``numbers`` of ``scenario`` on ``executor``, yielded as chunks finish."""
-    numbers = list(numbers)
-    seed = scenario.seed if seed is None else seed
-    size = size or chunk_size(len(numbers), workers_of(executor))
-    chunks = (Chunk(None, scenario, seed, piece, trace) for piece in split(numbers, size))
-    for _, results in run_chunks(chunks, executor):
+    reduce: Reduce | None = None,
+) -> Iterator[Any]:
+    """Replications ``numbers`` of ``scenario`` on ``executor``, yielded as chunks finish (each
+    a :class:`ReplicationResult`, or what ``reduce`` makes of it)."""
+    for _, results in run_chunks(
+        _chunks_of(scenario, numbers, executor, seed, trace, size, reduce), executor
+    ):
         yield from results
 
 
@@ -354,10 +389,29 @@ def map_replications(
     *,
     seed: int | None = None,
     trace: bool = False,
-) -> list[ReplicationResult]:
+    reduce: Reduce | None = None,
+) -> list[Any]:
     """Replications ``numbers`` of ``scenario`` run on ``executor`` in chunks of
-    ``chunk_size``; returned in replication order."""
-    results = list(
-        iter_replications(scenario, numbers, executor, seed=seed, trace=trace, size=chunk_size)
-    )
-    return sorted(results, key=lambda r: r.replication)
+    ``chunk_size``; returned in the order of ``numbers`` (each a :class:`ReplicationResult`, or
+    what ``reduce`` makes of it)."""
+    chunks = _chunks_of(scenario, numbers, executor, seed, trace, chunk_size, reduce)
+    parts = dict(run_chunks(chunks, executor))
+    return [value for chunk in chunks for value in parts[chunk.key]]
+
+
+def _chunks_of(
+    scenario: Scenario,
+    numbers: Iterable[int],
+    executor: Executor,
+    seed: int | None,
+    trace: bool,
+    size: int | None,
+    reduce: Reduce | None,
+) -> list[Chunk]:
+    numbers = list(numbers)
+    seed = scenario.seed if seed is None else seed
+    size = size or chunk_size(len(numbers), workers_of(executor))
+    return [
+        Chunk(i, scenario, seed, piece, trace, reduce)
+        for i, piece in enumerate(split(numbers, size))
+    ]

@@ -18,15 +18,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..analysis import Estimate, estimate, metric_names
-from ..model import simulate
-from ..scenario import Scenario
-
-DEFAULT_MAX_REPLICATIONS = 100
-"""The cap on replications when a precision is asked for and not reached."""
+from .analysis import Estimate, estimate, metric_names
+from .errors import InputError
+from .model import simulate
+from .scenario import Scenario
 
 
-class PrecisionError(ValueError):
+class PrecisionError(InputError, ValueError):
     """A precision, stream or metric that cannot be used (message says why)."""
 
 

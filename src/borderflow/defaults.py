@@ -1,0 +1,29 @@
+"""Defaults shared by the Python API and the command line, so that both behave the same.
+
+Kept free of heavy imports: the command line reads them to build its help.
+"""
+
+from __future__ import annotations
+
+import os
+
+STREAM = "all"
+"""The stream a precision target and the printed tables refer to."""
+METRIC = "wait_mean_min"
+"""The metric a precision target refers to."""
+PRINTED_METRICS = ("wait_mean_min", "wait_p95_min")
+"""The metrics ``compare`` and ``sweep`` print when none is asked for."""
+MAX_REPLICATIONS = 100
+"""The cap on replications when a precision is asked for and not reached."""
+CALIBRATE_ITERATIONS = 10
+"""Simulation steps of a calibration fit."""
+CALIBRATE_REPLICATIONS = 6
+"""Replications per calibration step (common random numbers)."""
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use (what a large run uses by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,28 @@
+"""What can go wrong, in two kinds: the user's input, and everything else.
+
+:class:`InputError` is the base of every error that a user can fix by changing what they gave
+(a scenario or experiment file, an option, an output folder, a cluster address). The command
+line prints its message and exits with :data:`EXIT_INPUT`; any other exception is an internal
+error. This module imports nothing, so the command line can catch these cheaply.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+"""Success."""
+EXIT_INTERNAL = 1
+"""An internal error (a bug): the traceback is printed for the report."""
+EXIT_INPUT = 2
+"""Bad input: a scenario, experiment or observed-data file, an option, or an output path."""
+EXIT_VERIFY_FAILED = 3
+"""``borderflow verify``: a check of the model against queueing theory failed."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C): whatever had finished was kept."""
+
+
+class InputError(Exception):
+    """Something the user gave cannot be used; the message says what and where."""
+
+
+class ArgumentError(InputError, ValueError):
+    """An argument or command-line option out of range (``replications``, ``--jobs``...)."""
