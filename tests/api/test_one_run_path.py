@@ -1,0 +1,140 @@
+"""One way to run: the package's API, the dispatcher every outer loop uses, shared defaults."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import borderflow
+from borderflow import arguments, defaults, execution
+from borderflow.calibrate import calibrate
+from borderflow.errors import ArgumentError, InputError
+from borderflow.execution import SMALL_RUN, auto_jobs, map_replications, make_executor
+from borderflow.model import simulate
+from borderflow.runner import expected_travellers
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "scenarios" / "example.yaml"
+
+
+def test_the_package_exports_one_run_and_the_result_types():
+    from borderflow.experiments.compare import Comparison
+    from borderflow.experiments.sweep import SweepResult
+    from borderflow.runner import RunResult, SequentialRunResult, run
+
+    assert borderflow.run is run
+    assert borderflow.RunResult is RunResult
+    assert borderflow.SequentialRunResult is SequentialRunResult
+    assert borderflow.Comparison is Comparison
+    assert borderflow.SweepResult is SweepResult
+    assert set(borderflow.__all__) <= set(dir(borderflow))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = borderflow.nope  # type: ignore[attr-defined]
+
+
+def test_every_input_error_is_one_kind():
+    from borderflow.execution import ExecutionError
+    from borderflow.experiments.sweep import ExperimentError
+    from borderflow.output import OutputError
+    from borderflow.plots.io import PlotInputError
+    from borderflow.precision import PrecisionError
+    from borderflow.scenario import ScenarioError
+
+    for kind in (
+        ScenarioError,
+        ExperimentError,
+        OutputError,
+        ExecutionError,
+        PrecisionError,
+        PlotInputError,
+        ArgumentError,
+    ):
+        assert issubclass(kind, InputError), kind
+
+
+def test_help_imports_nothing_heavy():
+    """``borderflow --help`` must not pay for numpy, scipy, pydantic, simpy or matplotlib."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from borderflow.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--help']) == 0\n"
+        "    assert main(['run', '--help']) == 0\n"
+        "heavy = {'numpy', 'scipy', 'pydantic', 'simpy', 'matplotlib', 'ruamel'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_command_line_and_the_api_share_their_defaults():
+    parser = arguments.parser()
+    sub = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    run = sub["run"].parse_args([str(EXAMPLE)])
+    api = inspect.signature(borderflow.run).parameters
+    assert run.jobs is None and api["jobs"].default is None  # both: auto_jobs decides
+    assert run.stream == api["stream"].default == defaults.STREAM
+    assert run.max_replications == api["max_replications"].default == defaults.MAX_REPLICATIONS
+    assert api["metric"].default == defaults.METRIC
+    compare = inspect.signature(borderflow.compare).parameters
+    assert compare["jobs"].default is None and compare["stream"].default == defaults.STREAM
+    cal = sub["calibrate"].parse_args(
+        [str(EXAMPLE), "--observed", "x.csv", "--stream", "s", "--column", "c"]
+    )
+    api = inspect.signature(calibrate).parameters
+    assert cal.iterations == api["iterations"].default == defaults.CALIBRATE_ITERATIONS
+    assert cal.replications == api["replications"].default == defaults.CALIBRATE_REPLICATIONS
+
+
+def test_small_runs_stay_in_this_process_and_large_ones_use_every_core():
+    assert auto_jobs(1, 1e9) == 1  # one replication: nothing to share out
+    assert auto_jobs(20, SMALL_RUN - 1) == 1  # pool start-up would cost more than the run
+    assert auto_jobs(20, SMALL_RUN) == min(execution.default_jobs(), 20)
+    assert auto_jobs(3, 1e9) <= 3  # never more workers than replications
+
+
+def test_expected_travellers_follow_the_rates_over_the_horizon():
+    scenario = borderflow.load_scenario(EXAMPLE, ("horizon=7 h",))
+    first_hours = sum(sum(scenario.hourly_rates(s)[:7]) for s in scenario.streams)
+    assert first_hours > 0
+    assert expected_travellers(scenario) == pytest.approx(first_hours)
+    ten_days = borderflow.load_scenario(EXAMPLE, ("horizon=10 d",))
+    per_day = sum(sum(ten_days.hourly_rates(s)) for s in ten_days.streams)
+    assert expected_travellers(ten_days) == pytest.approx(10 * per_day)
+
+
+def test_the_dispatcher_reduces_in_the_worker_and_keeps_the_order():
+    """``reduce`` runs where the replication ran; results come back in replication order and
+    equal the serial ones, whatever the executor."""
+    scenario = borderflow.load_scenario(EXAMPLE, ("horizon=3 h", "warmup=0 h"))
+    expected = [len(simulate(scenario, scenario.seed, r).hourly) for r in range(5)]
+    for jobs in (1, 2):
+        pool = make_executor(jobs)
+        try:
+            got = map_replications(scenario, range(5), pool, 2, reduce=_hour_rows)
+        finally:
+            pool.shutdown()
+        assert got == expected
+
+
+def _hour_rows(_scenario, result) -> int:
+    return len(result.hourly)
+
+
+def test_bad_arguments_are_input_errors_in_the_api_too():
+    with pytest.raises(ArgumentError, match="replications must be a positive whole number"):
+        borderflow.run(EXAMPLE, replications=0)
+    with pytest.raises(ArgumentError, match="seed must be a non-negative whole number"):
+        borderflow.compare(EXAMPLE, EXAMPLE, seed=-1)
+    with pytest.raises(ArgumentError, match="unknown stream 'nope'"):
+        calibrate(EXAMPLE, REPO / "data" / "cbp_san_ysidro_hourly_waits_jan-apr.csv", "nope")
+    with pytest.raises(ArgumentError, match="unknown case"):
+        from borderflow.verify import verify
+
+        verify(cases=["nope"], jobs=1)
