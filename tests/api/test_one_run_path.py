@@ -13,7 +13,7 @@ import borderflow
 from borderflow import arguments, defaults, execution
 from borderflow.calibrate import calibrate
 from borderflow.errors import ArgumentError, InputError
-from borderflow.execution import SMALL_RUN, auto_jobs, map_replications, make_executor
+from borderflow.execution import SMALL_RUN, auto_jobs, make_executor, map_replications
 from borderflow.model import simulate
 from borderflow.runner import expected_travellers
 
