@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -288,7 +288,7 @@ def _stop(executor: Executor) -> None:
 class Chunk:
     """Some replications of one scenario: one task."""
 
-    key: Hashable
+    key: Any
     """What the replications belong to (a scenario of a comparison, a design point)."""
     scenario: Scenario
     seed: int
@@ -328,7 +328,7 @@ def split(numbers: Sequence[int], size: int) -> list[tuple[int, ...]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
 
-def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Hashable, list[Any]]]:
+def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Any, list[Any]]]:
     """Submit ``chunks`` and yield ``(key, results)`` as each finishes (not in order).
 
     At most a few tasks per worker are queued at a time, so that results come back roughly in
@@ -338,7 +338,7 @@ def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Ha
     """
     pending_chunks = iter(chunks)
     limit = max(1, int(getattr(executor, "in_flight", 2 * workers_of(executor))))
-    running: dict[Future, Hashable] = {}
+    running: dict[Future, Any] = {}
 
     def fill() -> None:
         while len(running) < limit:

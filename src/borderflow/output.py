@@ -120,11 +120,11 @@ def print_run(result: RunResult, out: TextIO) -> None:
     out.write("\nstage         utilization [95% CI]   mean wait min\n")
     for stage in s.stages:
         util = everyone.get(f"{stage}.utilization")
-        wait = everyone.get(f"{stage}.wait_mean_min")
-        if util is None:
+        stage_wait = everyone.get(f"{stage}.wait_mean_min")
+        if util is None or stage_wait is None:
             continue
         ci = f"[{_num(util.ci_low, 3)}, {_num(util.ci_high, 3)}]" if util.replications > 1 else ""
-        out.write(f"{stage:<14}{_num(util.mean, 3):>6} {ci:<17}{_num(wait.mean):>12}\n")
+        out.write(f"{stage:<14}{_num(util.mean, 3):>6} {ci:<17}{_num(stage_wait.mean):>12}\n")
     ends = {spec.wait_until for spec in s.streams.values() if spec.wait_until}
     where = "primary inspection" + (f" ({', '.join(sorted(ends))} where set)" if ends else "")
     out.write(

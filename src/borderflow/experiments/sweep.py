@@ -131,8 +131,7 @@ class _Loader:
         self.problems.append(self.doc.problem(path, message))
 
     def fail(self) -> ExperimentError:
-        seen: set[Problem] = set()
-        unique = [p for p in self.problems if not (p in seen or seen.add(p))]
+        unique = list(dict.fromkeys(self.problems))  # first of each, in order
         order = {p: i for i, p in enumerate(unique)}
         return ExperimentError(
             sorted(unique, key=lambda p: (p.file != self.doc.source, p.line or 0, order[p]))
@@ -523,17 +522,13 @@ def _move_positions(doc: Document, path: Path, position: tuple) -> None:
 def _get(data: Any, path: Path) -> tuple[bool, Any]:
     node = data
     for part in path:
-        if (
-            isinstance(part, int)
-            and isinstance(node, list)
-            and -len(node) <= part < len(node)
-            or isinstance(part, str)
-            and isinstance(node, dict)
-            and part in node
-        ):
+        if isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
             node = node[part]
-        else:
-            return False, None
+            continue
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            continue
+        return False, None
     return True, copy.deepcopy(node)
 
 
