@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -183,7 +184,7 @@ def metric_changes(
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(range(len(streams)), streams)
     axes[0].set_ylim(len(streams) - 0.5, -0.5)
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], color=NEUTRAL, marker=MARKERS[k % len(MARKERS)], ls="", ms=7, label=s)
         for k, s in enumerate(scenarios)
     ]

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -74,7 +75,9 @@ def hourly_wait(run: RunLike, streams: list[str] | None = None) -> Figure:
     ax.set_ylim(bottom=0)
     figure.suptitle("Wait by hour of arrival")
     ax.set_title(_subtitle(data), fontsize=9, fontweight="normal", loc="left")
-    handles = [Line2D([], [], color=colors[s], label=s) for s in streams if s in means]
+    handles: list[Artist] = [
+        Line2D([], [], color=colors[s], label=s) for s in streams if s in means
+    ]
     handles += [
         Line2D([], [], color=NEUTRAL, label="mean wait"),
         Patch(color=NEUTRAL, alpha=0.3, label="95% CI of the mean"),

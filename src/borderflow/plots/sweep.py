@@ -141,7 +141,7 @@ def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> No
         else:
             ax.set_yticks(*ticks)
     if not data.is_numeric(parameter):
-        ticks = (range(len(values)), [_short(v) for v in values])
+        ticks = (list(range(len(values))), [_short(v) for v in values])
         if axis == "x":
             ax.set_xticks(*ticks)
         else:
