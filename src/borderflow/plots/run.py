@@ -1,13 +1,13 @@
 """Figures of one run: waits by hour, wait distribution, queues, utilisation, demand vs lanes.
 
-Each function takes a run directory (or :class:`~borderflow.plots.io.RunData`) and returns a
-matplotlib :class:`~matplotlib.figure.Figure`; nothing is shown or saved here.
+Each function takes a run directory, a :class:`~borderflow.runner.RunResult` in memory, or
+their :class:`~borderflow.plots.io.RunData`, and returns a matplotlib
+:class:`~matplotlib.figure.Figure`; nothing is shown or saved here.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .io import RunData, read_run
+from .io import RunData, RunSource, load_run
 from .style import (
     ALL_COLOR,
     NEUTRAL,
@@ -28,11 +28,12 @@ from .style import (
     styled,
 )
 
-RunLike = RunData | str | Path
+RunLike = RunSource
+"""A run directory, a :class:`~borderflow.runner.RunResult`, or their ``RunData``."""
 
 
 def _run(run: RunLike) -> RunData:
-    return run if isinstance(run, RunData) else read_run(run)
+    return load_run(run)
 
 
 def _subtitle(run: RunData) -> str:

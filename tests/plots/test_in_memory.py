@@ -1,0 +1,266 @@
+"""Figures of results in memory: the same as those of the directories written for them.
+
+Each result is computed once (tiny: the example scenario cut to nine hours, two replications),
+written with ``write_run`` / ``write_comparison`` / ``write_sweep``, and every figure is drawn
+twice, from the result and from its directory; what was plotted (line data, bands, bar heights,
+cells, texts, the number of series) must be equal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from plot_helpers import DEMAND, EXAMPLE, SERVICE
+
+from borderflow.experiments.compare import Comparison, compare, write_comparison
+from borderflow.experiments.running import SequentialRunResult
+from borderflow.experiments.running import run as run_to_precision
+from borderflow.experiments.sweep import SweepResult, sweep, write_sweep
+from borderflow.output import write_run
+from borderflow.plots import compare as compare_plots
+from borderflow.plots import run
+from borderflow.plots import sweep as sweeps
+from borderflow.plots.io import (
+    ComparisonData,
+    RunData,
+    SweepData,
+    load,
+    load_comparison,
+    load_run,
+    load_sweep,
+)
+from borderflow.runner import RunResult
+from borderflow.runner import run as run_scenario
+from borderflow.scenario import load_scenario
+
+SHORT = ("horizon=9 h",)
+"""The example's traffic starts at 04:00: nine hours hold the whole morning peak's build-up."""
+
+
+# --- what a figure plotted --------------------------------------------------------------------
+
+
+def _values(array: Any) -> list[Any]:
+    """An array's values, NaN as a string so that equal figures compare equal."""
+    flat = np.ma.filled(np.ma.asarray(array, dtype=float), np.nan).ravel()
+    return ["nan" if math.isnan(v) else float(v) for v in flat]
+
+
+def plotted(figure: Figure) -> list[dict[str, Any]]:
+    """What each axes of ``figure`` shows: titles and labels, ticks, the data of its lines,
+    collections (bands, meshes, markers), images and patches (bars), and its texts."""
+    out = []
+    for ax in figure.axes:
+        collections = []
+        for c in ax.collections:
+            paths = [_values(p.vertices) for p in c.get_paths()]
+            array = c.get_array()
+            offsets = c.get_offsets()
+            collections.append(
+                (
+                    type(c).__name__,
+                    c.get_gid(),
+                    paths,
+                    None if array is None else _values(array),
+                    _values(offsets) if len(offsets) else [],
+                )
+            )
+        legend = ax.get_legend()
+        out.append(
+            {
+                "title": (ax.get_title("left"), ax.get_title(), ax.get_title("right")),
+                "labels": (ax.get_xlabel(), ax.get_ylabel()),
+                "limits": (_values(ax.get_xlim()), _values(ax.get_ylim())),
+                "ticks": (
+                    _values(ax.get_xticks()),
+                    [t.get_text() for t in ax.get_xticklabels()],
+                    _values(ax.get_yticks()),
+                    [t.get_text() for t in ax.get_yticklabels()],
+                ),
+                "lines": [
+                    (line.get_gid(), _values(line.get_xdata()), _values(line.get_ydata()))
+                    for line in ax.get_lines()
+                ],
+                "collections": collections,
+                "images": [_values(image.get_array()) for image in ax.images],
+                "patches": [
+                    (type(p).__name__, p.get_gid(), _values(p.get_extents().bounds))
+                    for p in ax.patches
+                ],
+                "texts": [(t.get_text(), _values(t.get_position())) for t in ax.texts],
+                "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+            }
+        )
+    suptitle = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
+    out.append({"suptitle": suptitle, "legends": [len(lg.get_texts()) for lg in figure.legends]})
+    return out
+
+
+def series(shown: list[dict[str, Any]]) -> int:
+    """How many lines, collections, images and patches the axes hold together."""
+    return sum(
+        len(ax[kind]) for ax in shown[:-1] for kind in ("lines", "collections", "images", "patches")
+    )
+
+
+def assert_same_figure(draw: Callable[[Any], Figure], memory: Any, directory: Path) -> None:
+    from_memory, from_directory = plotted(draw(memory)), plotted(draw(directory))
+    assert series(from_memory) > 0
+    assert series(from_memory) == series(from_directory)
+    assert from_memory == from_directory
+
+
+# --- a run ----------------------------------------------------------------------------------
+
+
+def _small_run(traced: bool, tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    """A run in memory and the directory ``borderflow run -o`` (``--trace``) writes for it."""
+    result = run_scenario(EXAMPLE, replications=2, overrides=SHORT, trace=traced)
+    directory = tmp_path_factory.mktemp("traced" if traced else "run") / "example"
+    write_run(result, directory, trace=traced)
+    return result, directory
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["untraced", "traced"])
+def small_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RunResult, Path]:
+    """A run, without and with ``trace.csv`` (the wait distribution differs)."""
+    return _small_run(request.param, tmp_path_factory)
+
+
+RUN_FIGURES = [
+    run.hourly_wait,
+    run.wait_distribution,
+    run.queue_by_hour,
+    run.utilization_heatmap,
+    run.demand_capacity,
+]
+
+
+@pytest.mark.parametrize("draw", RUN_FIGURES, ids=lambda f: f.__name__)
+def test_a_run_in_memory_draws_the_figures_of_its_directory(
+    small_run: tuple[RunResult, Path], draw: Callable[[Any], Figure]
+) -> None:
+    result, directory = small_run
+    assert_same_figure(draw, result, directory)
+
+
+def test_a_run_in_memory_reads_as_its_directory(small_run: tuple[RunResult, Path]) -> None:
+    result, directory = small_run
+    memory, disk = load_run(result), load_run(directory)
+    assert memory.directory is None and disk.directory == directory
+    assert memory.meta == disk.meta
+    assert memory.summary_rows == disk.summary_rows
+    assert memory.hourly_rows == disk.hourly_rows
+    assert memory.lane_rows == disk.lane_rows
+    assert memory.streams == disk.streams and memory.lane_groups == disk.lane_groups
+    assert memory.summary == disk.summary
+    memory_waits, disk_waits = memory.trace_waits(), disk.trace_waits()
+    if disk_waits is None:
+        assert memory_waits is None
+    else:
+        assert memory_waits is not None and memory_waits.keys() == disk_waits.keys()
+        for stream, waits in disk_waits.items():
+            np.testing.assert_array_equal(memory_waits[stream], waits)
+
+
+def test_a_sequential_run_in_memory_is_a_run(tmp_path: Path) -> None:
+    result = run_to_precision(
+        EXAMPLE, replications=2, overrides=SHORT, precision=0.5, max_replications=3
+    )
+    assert isinstance(result, SequentialRunResult)
+    write_run(result, tmp_path)
+    assert isinstance(load(result), RunData)
+    assert_same_figure(run.hourly_wait, result, tmp_path)
+
+
+# --- a comparison ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_comparison(tmp_path_factory: pytest.TempPathFactory) -> tuple[Comparison, Path]:
+    """A comparison of faster primary inspection with the base, and the directory that
+    ``borderflow compare -o`` writes for it."""
+    base = load_scenario(EXAMPLE, SHORT)
+    faster = load_scenario(EXAMPLE, (*SHORT, "name=Faster primary", f"{SERVICE}=45 s"))
+    comparison = compare(base, faster, replications=2)
+    directory = tmp_path_factory.mktemp("comparison")
+    write_comparison(comparison, directory)
+    return comparison, directory
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [compare_plots.hourly_wait_comparison, compare_plots.metric_changes],
+    ids=lambda f: f.__name__,
+)
+def test_a_comparison_in_memory_draws_the_figures_of_its_directory(
+    small_comparison: tuple[Comparison, Path], draw: Callable[[Any], Figure]
+) -> None:
+    comparison, directory = small_comparison
+    assert_same_figure(draw, comparison, directory)
+
+
+def test_a_comparison_in_memory_reads_as_its_directory(
+    small_comparison: tuple[Comparison, Path],
+) -> None:
+    comparison, directory = small_comparison
+    memory, disk = load_comparison(comparison), load_comparison(directory)
+    assert isinstance(load(comparison), ComparisonData)
+    assert memory.rows == disk.rows
+    assert memory.scenarios == disk.scenarios == ["Faster primary"]
+    assert memory.base is not None and disk.base is not None
+    assert memory.base.hourly_rows == disk.base.hourly_rows
+    assert memory.alternatives.keys() == disk.alternatives.keys()
+    assert memory.documents == disk.documents
+
+
+# --- a sweep --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[SweepResult, Path]:
+    """A grid of 2 inspection times x 2 demands, and the directory that ``borderflow sweep -o``
+    writes for it."""
+    experiment = {
+        "scenario": str(EXAMPLE),
+        "replications": 2,
+        "set": {"horizon": "9 h"},
+        "vary": {SERVICE: ["45 s", "75 s"], DEMAND: [1200, 1800]},
+    }
+    result = sweep(experiment)
+    directory = tmp_path_factory.mktemp("sweep")
+    write_sweep(result, directory)
+    return result, directory
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda s: sweeps.sweep_lines(s, "wait_mean_min", "car_general"),
+        lambda s: sweeps.sweep_heatmap(s, "wait_p95_min", "all", target=5),
+    ],
+    ids=["sweep_lines", "sweep_heatmap"],
+)
+def test_a_sweep_in_memory_draws_the_figures_of_its_directory(
+    small_sweep: tuple[SweepResult, Path], draw: Callable[[Any], Figure]
+) -> None:
+    result, directory = small_sweep
+    assert_same_figure(draw, result, directory)
+
+
+def test_a_sweep_in_memory_reads_as_its_directory(small_sweep: tuple[SweepResult, Path]) -> None:
+    result, directory = small_sweep
+    memory, disk = load_sweep(result), load_sweep(directory)
+    assert isinstance(load(result), SweepData)
+    assert memory.points == disk.points
+    assert memory.parameters == disk.parameters == [SERVICE, DEMAND]
+    assert memory.rows == disk.rows
+    assert memory.meta == disk.meta and memory.design == "grid"
