@@ -9,6 +9,7 @@ cells, texts, the number of series) must be equal.
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from borderflow.experiments.running import SequentialRunResult
 from borderflow.experiments.running import run as run_to_precision
 from borderflow.experiments.sweep import SweepResult, sweep, write_sweep
 from borderflow.output import write_run
+from borderflow.plots import PlotInputError, plan, run, write_plots
 from borderflow.plots import compare as compare_plots
-from borderflow.plots import run
 from borderflow.plots import sweep as sweeps
 from borderflow.plots.io import (
     ComparisonData,
@@ -135,6 +136,12 @@ def small_run(
     return _small_run(request.param, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def traced_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    """A run with ``trace.csv``, for what draws every figure (a few seconds each time)."""
+    return _small_run(True, tmp_path_factory)
+
+
 RUN_FIGURES = [
     run.hourly_wait,
     run.wait_distribution,
@@ -181,6 +188,53 @@ def test_a_sequential_run_in_memory_is_a_run(tmp_path: Path) -> None:
     assert_same_figure(run.hourly_wait, result, tmp_path)
 
 
+def test_write_plots_of_a_run_in_memory_writes_the_files_of_its_directory(
+    traced_run: tuple[RunResult, Path], tmp_path: Path
+) -> None:
+    result, directory = traced_run
+    written, notes = write_plots(result, tmp_path / "memory")
+    expected, expected_notes = write_plots(directory, tmp_path / "directory")
+    assert [p.name for p in written] == [p.name for p in expected]
+    assert all(p.parent == tmp_path / "memory" for p in written)
+    assert notes == expected_notes
+    for mine, theirs in zip(written, expected, strict=True):
+        assert mine.read_bytes() == theirs.read_bytes(), mine.name
+
+
+def test_write_plots_of_a_result_in_memory_needs_a_folder(
+    traced_run: tuple[RunResult, Path],
+) -> None:
+    result, _ = traced_run
+    with pytest.raises(TypeError, match="out_dir is required for a result in memory"):
+        write_plots(result)
+    with pytest.raises(TypeError, match="out_dir is required"):
+        write_plots(load_run(result))
+
+
+def test_write_plots_of_a_directory_still_defaults_to_its_plots_folder(
+    small_comparison: tuple[Comparison, Path], tmp_path: Path
+) -> None:
+    directory = tmp_path / "comparison"
+    shutil.copytree(small_comparison[1], directory)
+    written, _ = write_plots(directory, fmt="svg")
+    assert len(written) == 2 and all(p.parent == directory / "plots" for p in written)
+    assert all(p.suffix == ".svg" for p in written)
+    written, _ = write_plots(load(directory), fmt="svg")  # its data knows the directory
+    assert len(written) == 2 and all(p.parent == directory / "plots" for p in written)
+    with pytest.deprecated_call():
+        written, _ = write_plots(directory, "pdf")  # the former signature (directory, fmt)
+    assert all(p.parent == directory / "plots" and p.suffix == ".pdf" for p in written)
+
+
+def test_write_plots_refuses_what_it_cannot_plot(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="expected a run, comparison or sweep directory"):
+        write_plots(42, tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not dict"):
+        run.hourly_wait({"summary": []})  # type: ignore[arg-type]
+    with pytest.raises(PlotInputError, match="unknown format"):
+        write_plots(tmp_path, fmt="gif")
+
+
 # --- a comparison ---------------------------------------------------------------------------
 
 
@@ -220,6 +274,9 @@ def test_a_comparison_in_memory_reads_as_its_directory(
     assert memory.base.hourly_rows == disk.base.hourly_rows
     assert memory.alternatives.keys() == disk.alternatives.keys()
     assert memory.documents == disk.documents
+    plans = plan(comparison), plan(directory)
+    assert [f.name for f in plans[0].figures] == [f.name for f in plans[1].figures]
+    assert plans[0].notes == plans[1].notes
 
 
 # --- a sweep --------------------------------------------------------------------------------
@@ -264,3 +321,13 @@ def test_a_sweep_in_memory_reads_as_its_directory(small_sweep: tuple[SweepResult
     assert memory.parameters == disk.parameters == [SERVICE, DEMAND]
     assert memory.rows == disk.rows
     assert memory.meta == disk.meta and memory.design == "grid"
+
+
+def test_write_plots_of_a_sweep_in_memory(
+    small_sweep: tuple[SweepResult, Path], tmp_path: Path
+) -> None:
+    result, directory = small_sweep
+    written, notes = write_plots(result, tmp_path / "plots", metric="wait_mean_min")
+    expected, expected_notes = write_plots(directory, tmp_path / "dir", metric="wait_mean_min")
+    assert [p.name for p in written] == [p.name for p in expected] != []
+    assert notes == expected_notes
