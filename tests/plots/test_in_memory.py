@@ -1,4 +1,4 @@
-"""Figures of results in memory: the same as those of the directories written for them.
+"""Figures and reports of results in memory: the same as those of the directories written for them.
 
 Each result is computed once (tiny: the example scenario cut to nine hours, two replications),
 written with ``write_run`` / ``write_comparison`` / ``write_sweep``, and every figure is drawn
@@ -36,6 +36,7 @@ from borderflow.plots.io import (
     load_run,
     load_sweep,
 )
+from borderflow.report import build_report, write_report
 from borderflow.runner import RunResult
 from borderflow.runner import run as run_scenario
 from borderflow.scenario import load_scenario
@@ -235,6 +236,26 @@ def test_write_plots_refuses_what_it_cannot_plot(tmp_path: Path) -> None:
         write_plots(tmp_path, fmt="gif")
 
 
+def test_the_report_of_a_run_in_memory_is_that_of_its_directory(
+    traced_run: tuple[RunResult, Path], tmp_path: Path
+) -> None:
+    result, directory = traced_run
+    path = write_report(result, tmp_path / "report.html")
+    assert path == tmp_path / "report.html"
+    mine = path.read_text(encoding="utf-8")
+    theirs = build_report(directory)
+    assert _without_header(mine) == _without_header(theirs)
+    assert "From example.yaml" in mine  # no directory: named after its scenario file
+    with pytest.raises(TypeError, match="output is required for a result in memory"):
+        write_report(result)
+
+
+def _without_header(html: str) -> str:
+    """A report without the line that names its source and the time it was made."""
+    start = html.index('<div class="muted">From ')
+    return html[:start] + html[html.index("</div></header>", start) :]
+
+
 # --- a comparison ---------------------------------------------------------------------------
 
 
@@ -277,6 +298,14 @@ def test_a_comparison_in_memory_reads_as_its_directory(
     plans = plan(comparison), plan(directory)
     assert [f.name for f in plans[0].figures] == [f.name for f in plans[1].figures]
     assert plans[0].notes == plans[1].notes
+
+
+def test_the_report_of_a_comparison_in_memory_is_that_of_its_directory(
+    small_comparison: tuple[Comparison, Path], tmp_path: Path
+) -> None:
+    comparison, directory = small_comparison
+    mine = write_report(comparison, tmp_path / "comparison.html").read_text(encoding="utf-8")
+    assert _without_header(mine) == _without_header(build_report(directory))
 
 
 # --- a sweep --------------------------------------------------------------------------------
@@ -323,7 +352,7 @@ def test_a_sweep_in_memory_reads_as_its_directory(small_sweep: tuple[SweepResult
     assert memory.meta == disk.meta and memory.design == "grid"
 
 
-def test_write_plots_of_a_sweep_in_memory(
+def test_write_plots_and_report_of_a_sweep_in_memory(
     small_sweep: tuple[SweepResult, Path], tmp_path: Path
 ) -> None:
     result, directory = small_sweep
@@ -331,3 +360,5 @@ def test_write_plots_of_a_sweep_in_memory(
     expected, expected_notes = write_plots(directory, tmp_path / "dir", metric="wait_mean_min")
     assert [p.name for p in written] == [p.name for p in expected] != []
     assert notes == expected_notes
+    mine = write_report(result, tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert _without_header(mine) == _without_header(build_report(directory))
