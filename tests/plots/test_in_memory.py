@@ -300,6 +300,23 @@ def test_a_comparison_in_memory_reads_as_its_directory(
     assert plans[0].notes == plans[1].notes
 
 
+def test_an_alternative_with_the_base_scenario_name_reads_from_its_own_folder(
+    tmp_path: Path,
+) -> None:
+    # loaded scenarios are labelled by their name: here the alternative's is the base's too
+    base = load_scenario(EXAMPLE, SHORT)
+    more = load_scenario(EXAMPLE, (*SHORT, f"{DEMAND}=1800"))
+    comparison = compare(base, more, replications=2)
+    assert comparison.labels == [base.name, base.name]
+    write_comparison(comparison, tmp_path)
+    memory, disk = load_comparison(comparison), load_comparison(tmp_path)
+    assert disk.base is not None and memory.base is not None
+    assert disk.base.directory == tmp_path / "base"
+    assert disk.base.hourly_rows == memory.base.hourly_rows
+    assert disk.alternatives[base.name].hourly_rows == memory.alternatives[base.name].hourly_rows
+    assert_same_figure(compare_plots.hourly_wait_comparison, comparison, tmp_path)
+
+
 def test_the_report_of_a_comparison_in_memory_is_that_of_its_directory(
     small_comparison: tuple[Comparison, Path], tmp_path: Path
 ) -> None:

@@ -450,32 +450,48 @@ def _find_runs(directory: Path) -> dict[str, RunData]:
 def _match_runs(
     names: list[str], runs: dict[str, RunData]
 ) -> tuple[RunData | None, dict[str, RunData]]:
-    """Pair alternative names with run folders; the run left over (or named base) is the base."""
+    """Pair alternative names with run folders; the run left over (or named base) is the base.
+
+    A name goes to the folder of that name first, then to a folder whose run has that scenario
+    name or file, a folder named ``base`` last: an alternative may have the base's scenario name
+    (or be the base's file compared with itself)."""
+
+    def folder(key: str) -> str:
+        return key.rsplit("/", 1)[-1]
+
+    def is_base(key: str) -> bool:
+        return folder(key) in {"base", "baseline"}
 
     def keys(key: str, run: RunData) -> set[str]:
         meta = run.meta
-        found = {key, key.rsplit("/", 1)[-1], str(meta.get("scenario_name") or "")}
+        found = {key, folder(key), str(meta.get("scenario_name") or "")}
         source = meta.get("scenario_file")
         if source:
             stem = Path(str(source)).stem
             found |= {str(source), Path(str(source)).name, stem}
         return {k for k in found if k}
 
+    passes: list[Callable[[str, RunData, set[str]], bool]] = [
+        lambda key, run, wanted: folder(key) in wanted and not is_base(key),
+        lambda key, run, wanted: bool(keys(key, run) & wanted) and not is_base(key),
+        lambda key, run, wanted: bool(keys(key, run) & wanted),
+    ]
     alternatives: dict[str, RunData] = {}
     used: set[str] = set()
     for name in names:
-        stem = Path(name).stem
-        for key, run in runs.items():
-            if key in used:
-                continue
-            if name in keys(key, run) or stem in keys(key, run):
-                alternatives[name] = run
+        wanted = {name, Path(name).stem}
+        for matches in passes:
+            key = next(
+                (k for k, run in runs.items() if k not in used and matches(k, run, wanted)), None
+            )
+            if key is not None:
+                alternatives[name] = runs[key]
                 used.add(key)
                 break
     rest = {k: r for k, r in runs.items() if k not in used}
     base = None
     for key, run in rest.items():
-        if key.rsplit("/", 1)[-1] in {"base", "baseline"}:
+        if is_base(key):
             base = run
             break
     if base is None and len(rest) == 1:
