@@ -39,7 +39,6 @@ from .io import (
     SweepData,
     directory_of,
     kind_of,
-    kind_of_data,
     load,
     no_directory,
 )
@@ -114,9 +113,8 @@ def plan(
         TypeError: ``source`` is none of these.
     """
     data = load(source)
-    kind = kind_of_data(data)
     if isinstance(data, RunData):
-        return Plan(kind, _run_figures(data), data=data)
+        return Plan("run", _run_figures(data), data=data)
     if isinstance(data, ComparisonData):
         return _comparison_plan(data)
     return _sweep_plan(data, metric, streams, target)

@@ -849,15 +849,6 @@ def load(source: Source) -> Data:
     )
 
 
-def kind_of_data(data: Data) -> str:
-    """``'run'``, ``'comparison'`` or ``'sweep'``: what ``data`` holds."""
-    if isinstance(data, RunData):
-        return "run"
-    if isinstance(data, ComparisonData):
-        return "comparison"
-    return "sweep"
-
-
 def is_in_memory(source: object) -> bool:
     """True for a result in memory (a :class:`RunResult`, :class:`Comparison` or
     :class:`SweepResult`), which has no directory of its own."""
