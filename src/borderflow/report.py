@@ -1,5 +1,9 @@
 """One self-contained HTML report of a run, a comparison or a sweep, to e-mail or print.
 
+The report is made from the directory the command wrote, or from the result still in memory
+(:class:`~borderflow.runner.RunResult`, :class:`~borderflow.experiments.compare.Comparison`,
+:class:`~borderflow.experiments.sweep.SweepResult`); both give the same report.
+
 The figures are embedded as PNG ``data:`` URIs and the style sheet is inline, so the file needs
 nothing else to open: no network, no other file. Every text taken from the results (scenario
 names, descriptions, stream names) is escaped.
@@ -9,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the plots package (matplotlib) is imported only to make a report
+    from .plots.io import Data, Source
 
 REPORT_FILE = "report.html"
 
@@ -399,7 +405,7 @@ def _comparison_body(planned: Any) -> tuple[str, str, str]:
         body.append(_metadata(run.meta, name))
     if data.base is None and not data.alternatives:
         body.append('<p class="note">No run folders next to comparison.csv.</p>')
-    body += _extra_json(data.directory)
+    body += _extra_json(data.documents)
     return (
         "Comparison",
         f"{base_name}: {len(data.scenarios)} alternative"
@@ -476,7 +482,7 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
             )
         )
     body += ["<h2>Figures</h2>", _figures(planned)]
-    extra = _extra_json(data.directory)
+    extra = _extra_json(data.documents)
     if extra:
         body += ["<h2>Sweep metadata</h2>", *extra]
     title = str(meta.get("description") or "") or (
@@ -486,15 +492,11 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
     return "Sweep", f"{title}: {subtitle}, {len(data.points)} points", "\n".join(body)
 
 
-def _extra_json(directory: Path) -> list[str]:
-    """Top-level values of other JSON files in the directory (a comparison's or sweep's own
-    record of what was run), shown as metadata."""
+def _extra_json(documents: dict[str, Any]) -> list[str]:
+    """Top-level values of the JSON files beside the tables (a comparison's or sweep's own
+    record of what was run, by file name), shown as metadata."""
     parts = []
-    for path in sorted(directory.glob("*.json")):
-        try:
-            content = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for name, content in documents.items():
         if not isinstance(content, dict):
             continue
         items = [
@@ -503,32 +505,58 @@ def _extra_json(directory: Path) -> list[str]:
             if isinstance(v, str | int | float | bool) or v is None
         ]
         if items:
-            parts.append(f'<h3>{_e(path.name)}</h3><dl class="meta">{"".join(items)}</dl>')
+            parts.append(f'<h3>{_e(name)}</h3><dl class="meta">{"".join(items)}</dl>')
     return parts
+
+
+def _source_name(data: Data) -> str:
+    """What the report was made from: the directory's name, or for a result in memory its
+    scenario (or experiment) file, else its name."""
+    from .plots.io import ComparisonData, RunData
+
+    if data.directory is not None:
+        return data.directory.name or str(data.directory)
+
+    def of_run(run: RunData) -> str:
+        source = run.meta.get("scenario_file")
+        return Path(str(source)).name if source else run.name
+
+    if isinstance(data, RunData):
+        return of_run(data)
+    if isinstance(data, ComparisonData):
+        runs = [data.base] if data.base is not None else []
+        return " vs ".join(of_run(run) for run in [*runs, *data.alternatives.values()])
+    source = data.meta.get("experiment_file") or data.meta.get("scenario_file")
+    return Path(str(source)).name if source else "a sweep"
 
 
 # --- the report -----------------------------------------------------------------------------
 
 
 def build_report(
-    directory: str | Path,
+    source: Source,
     *,
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
 ) -> str:
-    """The HTML text of the report of a run, comparison or sweep directory.
+    """The HTML text of the report of a run, comparison or sweep: its directory, or the result
+    in memory (a :class:`~borderflow.runner.RunResult`,
+    :class:`~borderflow.experiments.compare.Comparison` or
+    :class:`~borderflow.experiments.sweep.SweepResult`).
 
     ``metric``, ``streams`` and ``target`` choose the sweep figures and table, as for
     :func:`borderflow.plots.plan`.
 
     Raises:
         borderflow.plots.PlotInputError: the directory holds nothing to report.
+        TypeError: ``source`` is nothing to report on.
     """
     from . import __version__
     from .plots import DEFAULT_SWEEP_METRIC, plan
 
-    planned = plan(directory, metric=metric, streams=streams, target=target)
+    planned = plan(source, metric=metric, streams=streams, target=target)
+    assert planned.data is not None  # plan() always returns the data it planned for
     if planned.kind == "run":
         kind, title, body = _run_body(planned)
     elif planned.kind == "comparison":
@@ -544,29 +572,39 @@ def build_report(
         f"<style>{CSS}</style></head><body><main>"
         f'<header><div class="kind">borderflow · {_e(kind)} report</div>'
         f"<h1>{_e(title)}</h1>"
-        f'<div class="muted">From {_e(Path(directory).name or directory)} · made {made} with '
+        f'<div class="muted">From {_e(_source_name(planned.data))} · made {made} with '
         f"borderflow {_e(__version__)}</div></header>\n"
         f"{body}\n</main></body></html>\n"
     )
 
 
 def write_report(
-    directory: str | Path,
+    source: Source,
     output: str | Path | None = None,
     *,
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
 ) -> Path:
-    """Write the report of ``directory`` to ``output`` (default ``DIR/report.html``).
+    """Write the report of ``source`` (a directory or a result in memory, as for
+    :func:`build_report`) to ``output``: default ``DIR/report.html`` for a directory; required
+    for a result in memory, which has no directory.
 
     Raises:
         borderflow.plots.PlotInputError: nothing to report, or the file cannot be written.
+        TypeError: no ``output`` for a result in memory, or ``source`` is nothing to report on.
     """
     from .plots import PlotInputError
+    from .plots.io import directory_of, no_directory
 
-    text = build_report(directory, metric=metric, streams=streams, target=target)
-    path = Path(output) if output is not None else Path(directory) / REPORT_FILE
+    directory = directory_of(source)
+    if output is not None:
+        path = Path(output)
+    elif directory is not None:
+        path = directory / REPORT_FILE
+    else:
+        raise no_directory("write_report", "output", source)
+    text = build_report(source, metric=metric, streams=streams, target=target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

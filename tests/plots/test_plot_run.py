@@ -235,7 +235,9 @@ def test_drawing_needs_neither_pyplot_nor_a_display(run_dir: Path) -> None:
         "assert len(figures) == 5\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
     )
-    env = {"MPLBACKEND": "", "PATH": "", "DISPLAY": ""}
+    # the child imports the borderflow under test, wherever it is imported from here
+    source = str(Path(borderflow.__file__).resolve().parents[1])
+    env = {"MPLBACKEND": "", "PATH": "", "DISPLAY": "", "PYTHONPATH": source}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )

@@ -1,6 +1,10 @@
-"""Figures of runs, comparisons and sweeps, read from their output directories.
+"""Figures of runs, comparisons and sweeps, from their output directories or from the results in
+memory.
 
-One function per figure, each returning a matplotlib :class:`~matplotlib.figure.Figure` drawn
+One function per figure, each taking a directory, a result in memory
+(:class:`~borderflow.runner.RunResult`, :class:`~borderflow.experiments.compare.Comparison`,
+:class:`~borderflow.experiments.sweep.SweepResult`) or the data read from either
+(:mod:`borderflow.plots.io`), and returning a matplotlib :class:`~matplotlib.figure.Figure` drawn
 with the Agg renderer and not registered with pyplot (nothing to close, nothing shown):
 
 * a run (``borderflow run -o DIR``): :func:`~borderflow.plots.run.hourly_wait`,
@@ -11,8 +15,8 @@ with the Agg renderer and not registered with pyplot (nothing to close, nothing 
 * a sweep: :func:`~borderflow.plots.sweep.sweep_lines`,
   :func:`~borderflow.plots.sweep.sweep_heatmap`.
 
-:func:`plan` lists the figures a directory calls for, :func:`write_plots` saves them into
-``DIR/plots/`` (what ``borderflow plot`` does).
+:func:`plan` lists the figures a directory or result calls for, :func:`write_plots` saves them
+(into ``DIR/plots/`` for a directory: what ``borderflow plot`` does).
 """
 
 from __future__ import annotations
@@ -25,7 +29,18 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from . import compare, run, sweep
-from .io import PlotInputError, kind_of, read_comparison, read_run, read_sweep
+from .io import (
+    ComparisonData,
+    Data,
+    PlotInputError,
+    RunData,
+    Source,
+    SweepData,
+    directory_of,
+    kind_of,
+    load,
+    no_directory,
+)
 from .style import is_minutes
 
 FORMATS = ("png", "svg", "pdf")
@@ -41,6 +56,7 @@ __all__ = [
     "compare",
     "figure_bytes",
     "kind_of",
+    "load",
     "plan",
     "run",
     "save_figure",
@@ -60,28 +76,32 @@ class PlannedFigure:
 
 @dataclass
 class Plan:
-    """What a directory holds and the figures it calls for."""
+    """What a directory or result holds and the figures it calls for."""
 
     kind: str
     """``'run'``, ``'comparison'`` or ``'sweep'``."""
     figures: list[PlannedFigure]
     notes: list[str] = field(default_factory=list)
     """Figures left out, and why."""
-    data: object = None
-    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData`` or ``SweepData`` read."""
+    data: Data | None = None
+    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData`` or ``SweepData``."""
 
 
 def plan(
-    directory: str | Path,
+    source: Source,
     *,
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
 ) -> Plan:
-    """The figures for what ``directory`` holds.
+    """The figures for what ``source`` holds.
 
     Args:
-        directory: a run, comparison or sweep directory.
+        source: a run, comparison or sweep directory; a
+            :class:`~borderflow.runner.RunResult`,
+            :class:`~borderflow.experiments.compare.Comparison` or
+            :class:`~borderflow.experiments.sweep.SweepResult` in memory; or the data of
+            either (:func:`borderflow.plots.io.load`).
         metric: the metric of the sweep figures (default ``wait_p95_min``).
         streams: the streams of the sweep figures (default ``all``), one figure each.
         target: the value of the sweep heatmap's contour, in the metric's unit (default 30 for
@@ -89,42 +109,51 @@ def plan(
 
     Raises:
         PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
+        TypeError: ``source`` is none of these.
     """
-    kind = kind_of(directory)
-    if kind == "run":
-        data = read_run(directory)
-        return Plan(kind, _run_figures(data), data=data)
-    if kind == "comparison":
-        data = read_comparison(directory)
-        figures = [
+    data = load(source)
+    if isinstance(data, RunData):
+        return Plan("run", _run_figures(data), data=data)
+    if isinstance(data, ComparisonData):
+        return _comparison_plan(data)
+    return _sweep_plan(data, metric, streams, target)
+
+
+def _comparison_plan(data: ComparisonData) -> Plan:
+    figures = [
+        PlannedFigure(
+            "comparison_changes",
+            "Change in the headline metrics (alternative − base), by stream, with 95% "
+            "confidence intervals.",
+            lambda: compare.metric_changes(data),
+        )
+    ]
+    notes = []
+    if data.base is not None and data.alternatives:
+        figures.insert(
+            0,
             PlannedFigure(
-                "comparison_changes",
-                "Change in the headline metrics (alternative − base), by stream, with 95% "
-                "confidence intervals.",
-                lambda: compare.metric_changes(data),
-            )
-        ]
-        notes = []
-        if data.base is not None and data.alternatives:
-            figures.insert(
-                0,
-                PlannedFigure(
-                    "comparison_wait_by_hour",
-                    "Mean wait by hour of arrival: the base scenario and each alternative.",
-                    lambda: compare.hourly_wait_comparison(data),
-                ),
-            )
-        else:
-            notes.append(
-                "hourly profiles left out: no run folders of the base and the "
-                "alternatives next to comparison.csv"
-            )
-        return Plan(kind, figures, notes, data)
-    data = read_sweep(directory)
+                "comparison_wait_by_hour",
+                "Mean wait by hour of arrival: the base scenario and each alternative.",
+                lambda: compare.hourly_wait_comparison(data),
+            ),
+        )
+    else:
+        notes.append(
+            "hourly profiles left out: no run folders of the base and the "
+            "alternatives next to comparison.csv"
+        )
+    return Plan("comparison", figures, notes, data)
+
+
+def _sweep_plan(
+    data: SweepData, metric: str | None, streams: list[str] | None, target: float | None
+) -> Plan:
     metric = metric or DEFAULT_SWEEP_METRIC
     if target is None and is_minutes(metric):
         target = DEFAULT_TARGET_MIN
-    figures, notes = [], []
+    figures: list[PlannedFigure] = []
+    notes: list[str] = []
     for stream in streams or ["all"]:
         made, left_out = sweep.plan_figures(data, metric, stream, target)
         figures += [PlannedFigure(name, caption, draw) for name, caption, draw in made]
@@ -132,7 +161,7 @@ def plan(
     return Plan("sweep", figures, notes, data)
 
 
-def _run_figures(data: run.RunData) -> list[PlannedFigure]:
+def _run_figures(data: RunData) -> list[PlannedFigure]:
     return [
         PlannedFigure(
             "wait_by_hour",
@@ -208,24 +237,37 @@ def _metadata(fmt: str) -> dict[str, object]:
 
 
 def write_plots(
-    directory: str | Path,
+    source: Source,
+    out_dir: str | Path | None = None,
     fmt: str = "png",
     *,
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
-    output: str | Path | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Draw the figures of ``directory`` and save them into ``output`` (default
-    ``DIR/plots/``). Returns the files written and notes on figures left out.
+    """Draw the figures of ``source`` and save them into ``out_dir``. Returns the files written
+    and notes on figures left out.
+
+    Args:
+        source: a run, comparison or sweep directory, or a result in memory (a
+            :class:`~borderflow.runner.RunResult`,
+            :class:`~borderflow.experiments.compare.Comparison` or
+            :class:`~borderflow.experiments.sweep.SweepResult`), or the data of either.
+        out_dir: the folder of the figures; default ``DIR/plots/`` for a directory. Required
+            for a result in memory, which has no directory.
+        fmt: ``png``, ``svg`` or ``pdf``.
+        metric, streams, target: choose the sweep figures, as for :func:`plan`.
 
     Raises:
-        PlotInputError: nothing to plot in ``directory``, or an unknown format.
+        PlotInputError: nothing to plot in the directory, an unknown format, or a file that
+            cannot be written.
+        TypeError: no ``out_dir`` for a result in memory, or ``source`` is not something to
+            plot.
     """
     if fmt not in FORMATS:
         raise PlotInputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    figures = plan(directory, metric=metric, streams=streams, target=target)
-    folder = Path(output) if output is not None else Path(directory) / "plots"
+    folder = _plots_folder(source, out_dir)
+    figures = plan(source, metric=metric, streams=streams, target=target)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -239,3 +281,13 @@ def write_plots(
             raise PlotInputError(f"cannot write {path}: {exc.strerror or exc}") from None
         written.append(path)
     return written, figures.notes
+
+
+def _plots_folder(source: Source, out_dir: str | Path | None) -> Path:
+    """``out_dir``, or the ``plots`` folder of the directory that ``source`` was read from."""
+    if out_dir is not None:
+        return Path(out_dir)
+    directory = directory_of(source)
+    if directory is None:
+        raise no_directory("write_plots", "out_dir", source)
+    return directory / "plots"

@@ -1,21 +1,22 @@
 """Figures of a comparison: hourly waits of base and alternatives, and what each change buys.
 
-They read a comparison directory: ``comparison.csv`` (one row per alternative, stream and
-metric: base and alternative means, the difference with its 95% CI, the change in percent and
-whether it is significant) and, for the hourly profiles, the run folders written beside it.
+They read a comparison directory, or a :class:`~borderflow.experiments.compare.Comparison` in
+memory as the same tables: ``comparison.csv`` (one row per alternative, stream and metric: base
+and alternative means, the difference with its 95% CI, the change in percent and whether it is
+significant) and, for the hourly profiles, the run folders written beside it.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .io import ComparisonData, PlotInputError, number, read_comparison
+from .io import ComparisonData, ComparisonSource, PlotInputError, load_comparison, number
 from .style import (
     LINESTYLES,
     NEUTRAL,
@@ -27,7 +28,9 @@ from .style import (
     styled,
 )
 
-ComparisonLike = ComparisonData | str | Path
+ComparisonLike = ComparisonSource
+"""A comparison directory, a :class:`~borderflow.experiments.compare.Comparison`, or their
+``ComparisonData``."""
 
 HEADLINE_METRICS = ("wait_mean_min", "wait_p95_min", "time_in_port_mean_min")
 """Metrics shown by :func:`metric_changes` by default (those present in the file)."""
@@ -35,7 +38,7 @@ MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
 
 def _comparison(data: ComparisonLike) -> ComparisonData:
-    return data if isinstance(data, ComparisonData) else read_comparison(data)
+    return load_comparison(data)
 
 
 @styled
@@ -53,7 +56,7 @@ def hourly_wait_comparison(
     data = _comparison(comparison)
     if data.base is None or not data.alternatives:
         raise PlotInputError(
-            f"{data.directory}: the hourly profiles need the run folders of the base and the "
+            f"{data.origin}: the hourly profiles need the run folders of the base and the "
             "alternatives next to comparison.csv; none found"
         )
     runs = [("base", data.base), *data.alternatives.items()]
@@ -183,7 +186,7 @@ def metric_changes(
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(range(len(streams)), streams)
     axes[0].set_ylim(len(streams) - 0.5, -0.5)
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], color=NEUTRAL, marker=MARKERS[k % len(MARKERS)], ls="", ms=7, label=s)
         for k, s in enumerate(scenarios)
     ]

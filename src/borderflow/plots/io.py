@@ -1,7 +1,13 @@
-"""Reading what a directory holds (a run, a comparison or a sweep) from its output tables.
+"""The data behind the figures and reports: a run, a comparison or a sweep, read from the
+directory its command wrote or taken from the result in memory.
 
-Figures and reports read only the files that the commands write (CSV and ``run.json``), never
-simulation objects, so a result can be plotted long after it was computed, on another machine.
+Figures and reports work on the tables that the commands write (CSV and ``run.json``): read from
+a directory, a result can be plotted long after it was computed, on another machine. A result
+still in memory (:class:`~borderflow.runner.RunResult`,
+:class:`~borderflow.experiments.compare.Comparison`,
+:class:`~borderflow.experiments.sweep.SweepResult`) is turned into the same tables, cell for
+cell, without writing them: :func:`load_run`, :func:`load_comparison`, :func:`load_sweep` and
+:func:`load` are the one place where figures get their data, whatever it came from.
 """
 
 from __future__ import annotations
@@ -10,17 +16,19 @@ import csv
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from ..analysis import Estimate, estimate
 from ..errors import InputError
-from ..experiments.compare import CONTRACT_COLUMNS
+from ..experiments.compare import CONTRACT_COLUMNS, Comparison
+from ..experiments.sweep import SweepResult
+from ..runner import RunResult
 from ..scenario.units import parse_duration
 
 RUN_FILES = ("run.json", "summary.csv", "hourly.csv", "lanes_hourly.csv")
@@ -29,7 +37,11 @@ SWEEP_FILES = ("points.csv", "results.csv")
 
 
 class PlotInputError(InputError):
-    """A directory or file that holds no result to plot (the message says what is missing)."""
+    """A directory or file that holds no result to plot (the message says what is missing).
+
+    The one definition of the plots' input error: ``borderflow.plots`` and the report re-export
+    it from here.
+    """
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -50,6 +62,37 @@ def number(text: str | None) -> float:
     if text is None or text == "":
         return math.nan
     return float(text)
+
+
+def cell_text(value: object) -> str:
+    """A table cell as the output files hold it, once read back: NaN and None as empty cells,
+    floats in their shortest exact form (as :func:`borderflow.output.write_csv` writes them)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(float(value))
+    return str(value)
+
+
+def table_rows(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> list[dict[str, str]]:
+    """The rows of a table in memory as :func:`read_rows` reads them from its CSV file."""
+    return [dict(zip(columns, map(cell_text, row), strict=True)) for row in rows]
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as it reads back from a JSON file (tuples as lists, keys as strings)."""
+    return json.loads(json.dumps(value))
+
+
+def _json_documents(directory: Path) -> dict[str, Any]:
+    """The JSON files directly in ``directory``, by file name (unreadable ones left out)."""
+    documents = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            documents[path.name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return documents
 
 
 def _require(rows: list[dict[str, str]], columns: Iterable[str], path: Path) -> None:
@@ -98,22 +141,62 @@ def hourly_estimates(
     return out
 
 
+TraceRows: TypeAlias = Callable[[], Iterator[dict[str, str]]]
+"""Gives the rows of ``trace.csv`` (as :func:`read_rows` would), one at a time."""
+
+
 @dataclass
 class RunData:
-    """The output files of one ``borderflow run -o DIR``."""
+    """The tables of one run: the files of ``borderflow run -o DIR``, or those a
+    :class:`~borderflow.runner.RunResult` in memory would write (:meth:`from_result`)."""
 
-    directory: Path
+    directory: Path | None
+    """Where the files were read from (None for a result in memory)."""
     meta: dict[str, Any]
+    """The content of ``run.json``."""
     summary_rows: list[dict[str, str]]
     hourly_rows: list[dict[str, str]]
     lane_rows: list[dict[str, str]]
     label: str = ""
     """Short name used in legends (the folder name, for runs inside a comparison)."""
+    trace: TraceRows | None = field(default=None, repr=False, compare=False)
+    """The rows of ``trace.csv`` of a result in memory that kept one; None otherwise (a
+    directory's ``trace.csv`` is read from the directory)."""
+
+    @classmethod
+    def from_result(cls, result: RunResult, label: str = "") -> RunData:
+        """The tables of a run in memory, as :func:`borderflow.output.write_run` would write
+        them (with ``trace.csv`` when the replications were traced)."""
+        traced = bool(result.replications) and all(r.trace is not None for r in result.replications)
+
+        def trace() -> Iterator[dict[str, str]]:
+            columns, rows = result.table("trace")
+            for row in rows:
+                yield dict(zip(columns, map(cell_text, row), strict=True))
+
+        meta = _as_json(result.metadata())
+        return cls(
+            None,
+            meta,
+            table_rows(*result.table("summary")),
+            table_rows(*result.table("hourly")),
+            table_rows(*result.table("lanes_hourly")),
+            label or str(meta.get("scenario_name") or ""),
+            trace if traced else None,
+        )
+
+    @property
+    def origin(self) -> str:
+        """Where the tables came from, for messages: the directory, or the run in memory."""
+        if self.directory is not None:
+            return str(self.directory)
+        return f"the run of {self.name!r}"
 
     @property
     def name(self) -> str:
         """The scenario's name."""
-        return str(self.meta.get("scenario_name") or self.directory.name)
+        folder = self.directory.name if self.directory is not None else ""
+        return str(self.meta.get("scenario_name") or folder or self.label or "run")
 
     @property
     def streams(self) -> list[str]:
@@ -151,15 +234,14 @@ class RunData:
         """The resolved scenario of ``run.json``, loaded and validated."""
         from ..scenario import ScenarioError, load_scenario
 
+        where = self.origin if self.directory is None else str(self.directory / "run.json")
         resolved = self.meta.get("scenario")
         if not isinstance(resolved, dict):
-            raise PlotInputError(f"{self.directory / 'run.json'}: no resolved scenario in it")
+            raise PlotInputError(f"{where}: no resolved scenario in it")
         try:
             return load_scenario(resolved)
         except ScenarioError as exc:
-            raise PlotInputError(
-                f"{self.directory / 'run.json'}: its scenario does not load: {exc}"
-            ) from None
+            raise PlotInputError(f"{where}: its scenario does not load: {exc}") from None
 
     @property
     def counted_hours(self) -> tuple[int, int]:
@@ -180,7 +262,11 @@ class RunData:
         """(stage, lane group) -> ``value`` of ``lanes_hourly.csv`` by hour, over replications."""
         rows = [dict(r, _group=f"{r['stage']}\x00{r['lane_group']}") for r in self.lane_rows]
         series = hourly_estimates(rows, "_group", value)
-        return {tuple(k.split("\x00", 1)): v for k, v in series.items()}  # type: ignore[misc]
+        out: dict[tuple[str, str], HourlySeries] = {}
+        for key, hourly in series.items():
+            stage, group = key.split("\x00", 1)
+            out[stage, group] = hourly
+        return out
 
     @property
     def lane_groups(self) -> list[tuple[str, str]]:
@@ -200,11 +286,19 @@ class RunData:
                 seen.append(key)
         return seen
 
+    def trace_rows(self) -> Iterator[dict[str, str]] | None:
+        """The rows of ``trace.csv``, one at a time (None without one)."""
+        if self.trace is not None:
+            return self.trace()
+        if self.directory is None or not (self.directory / "trace.csv").is_file():
+            return None
+        return _iter_rows(self.directory / "trace.csv")
+
     def trace_waits(self) -> dict[str, np.ndarray] | None:
         """stream -> waits (min) of every counted traveller of every replication, from
         ``trace.csv`` (None without one). Counted: arrived from the warm-up to the horizon."""
-        path = self.directory / "trace.csv"
-        if not path.is_file():
+        trace = self.trace_rows()
+        if trace is None:
             return None
         scenario = self.meta.get("scenario") or {}
         start = _hours(scenario.get("warmup", "0 h")) * 60
@@ -214,20 +308,28 @@ class RunData:
             for name, spec in (scenario.get("streams") or {}).items()
         }
         waits: dict[str, list[float]] = {s: [] for s in self.streams}
-        with open(path, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                arrival = float(row["arrival_min"])
-                if not start <= arrival < end:
-                    continue
-                stream = row["stream"]
-                wait = 0.0
-                for stage in routes.get(stream, []):
-                    began = row.get(f"{stage}.start_min")
-                    if began:
-                        wait = float(began) - arrival
-                        break
-                waits.setdefault(stream, []).append(wait)
+        for row in trace:
+            arrival = float(row["arrival_min"])
+            if not start <= arrival < end:
+                continue
+            stream = row["stream"]
+            wait = 0.0
+            for stage in routes.get(stream, []):
+                began = row.get(f"{stage}.start_min")
+                if began:
+                    wait = float(began) - arrival
+                    break
+            waits.setdefault(stream, []).append(wait)
         return {s: np.sort(np.array(w)) for s, w in waits.items()}
+
+
+def _iter_rows(path: Path) -> Iterator[dict[str, str]]:
+    """The rows of a CSV file, read one at a time (a trace can be large)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            yield from csv.DictReader(handle)
+    except OSError as exc:
+        raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _hours(duration: Any) -> float:
@@ -273,13 +375,43 @@ def read_run(directory: str | Path, label: str = "") -> RunData:
 
 @dataclass
 class ComparisonData:
-    """A comparison directory: ``comparison.csv`` and, when present, each scenario's run."""
+    """A comparison: ``comparison.csv`` and, when present, each scenario's run; read from a
+    comparison directory, or from a :class:`~borderflow.experiments.compare.Comparison` in
+    memory (:meth:`from_result`)."""
 
-    directory: Path
+    directory: Path | None
+    """Where the files were read from (None for a comparison in memory)."""
     rows: list[dict[str, str]]
     base: RunData | None = None
     alternatives: dict[str, RunData] = field(default_factory=dict)
     """Alternative name (as in the ``scenario`` column) -> its run, when its files exist."""
+    documents: dict[str, Any] = field(default_factory=dict)
+    """The JSON files beside ``comparison.csv`` by name (``comparison.json``)."""
+
+    @classmethod
+    def from_result(cls, comparison: Comparison) -> ComparisonData:
+        """The tables of a comparison in memory, as
+        :func:`~borderflow.experiments.compare.write_comparison` would write them."""
+        base = RunData.from_result(comparison.base, "base")
+        alternatives = {
+            label: RunData.from_result(run, label)
+            for label, run in zip(comparison.labels[1:], comparison.alternatives, strict=True)
+        }
+        return cls(
+            None,
+            table_rows(*comparison.table()),
+            base,
+            alternatives,
+            {"comparison.json": _as_json(comparison.metadata())},
+        )
+
+    @property
+    def origin(self) -> str:
+        """Where the tables came from, for messages: the directory, or the comparison."""
+        if self.directory is not None:
+            return str(self.directory)
+        base = self.base.name if self.base is not None else "the base"
+        return f"the comparison of {base!r}"
 
     @property
     def scenarios(self) -> list[str]:
@@ -319,32 +451,48 @@ def _find_runs(directory: Path) -> dict[str, RunData]:
 def _match_runs(
     names: list[str], runs: dict[str, RunData]
 ) -> tuple[RunData | None, dict[str, RunData]]:
-    """Pair alternative names with run folders; the run left over (or named base) is the base."""
+    """Pair alternative names with run folders; the run left over (or named base) is the base.
+
+    A name goes to the folder of that name first, then to a folder whose run has that scenario
+    name or file, a folder named ``base`` last: an alternative may have the base's scenario name
+    (or be the base's file compared with itself)."""
+
+    def folder(key: str) -> str:
+        return key.rsplit("/", 1)[-1]
+
+    def is_base(key: str) -> bool:
+        return folder(key) in {"base", "baseline"}
 
     def keys(key: str, run: RunData) -> set[str]:
         meta = run.meta
-        found = {key, key.rsplit("/", 1)[-1], str(meta.get("scenario_name") or "")}
+        found = {key, folder(key), str(meta.get("scenario_name") or "")}
         source = meta.get("scenario_file")
         if source:
             stem = Path(str(source)).stem
             found |= {str(source), Path(str(source)).name, stem}
         return {k for k in found if k}
 
+    passes: list[Callable[[str, RunData, set[str]], bool]] = [
+        lambda key, run, wanted: folder(key) in wanted and not is_base(key),
+        lambda key, run, wanted: bool(keys(key, run) & wanted) and not is_base(key),
+        lambda key, run, wanted: bool(keys(key, run) & wanted),
+    ]
     alternatives: dict[str, RunData] = {}
     used: set[str] = set()
     for name in names:
-        stem = Path(name).stem
-        for key, run in runs.items():
-            if key in used:
-                continue
-            if name in keys(key, run) or stem in keys(key, run):
-                alternatives[name] = run
+        wanted = {name, Path(name).stem}
+        for matches in passes:
+            key = next(
+                (k for k, run in runs.items() if k not in used and matches(k, run, wanted)), None
+            )
+            if key is not None:
+                alternatives[name] = runs[key]
                 used.add(key)
                 break
     rest = {k: r for k, r in runs.items() if k not in used}
     base = None
     for key, run in rest.items():
-        if key.rsplit("/", 1)[-1] in {"base", "baseline"}:
+        if is_base(key):
             base = run
             break
     if base is None and len(rest) == 1:
@@ -366,7 +514,7 @@ def read_comparison(directory: str | Path) -> ComparisonData:
     if not rows:
         raise PlotInputError(f"{path}: no rows")
     _require(rows, CONTRACT_COLUMNS, path)
-    data = ComparisonData(directory, rows)
+    data = ComparisonData(directory, rows, documents=_json_documents(directory))
     data.base, data.alternatives = _match_runs(data.scenarios, _find_runs(directory))
     return data
 
@@ -376,10 +524,12 @@ def read_comparison(directory: str | Path) -> ComparisonData:
 
 @dataclass
 class SweepData:
-    """A sweep directory: ``points.csv`` (parameter values), ``results.csv`` and, when the
-    ``sweep`` command wrote it, ``sweep.json``."""
+    """A sweep: ``points.csv`` (parameter values), ``results.csv`` and, when the ``sweep``
+    command wrote it, ``sweep.json``; read from a sweep directory, or from a
+    :class:`~borderflow.experiments.sweep.SweepResult` in memory (:meth:`from_result`)."""
 
-    directory: Path
+    directory: Path | None
+    """Where the files were read from (None for a sweep in memory)."""
     points: dict[str, dict[str, str]]
     """point -> column of points.csv -> value as written."""
     parameters: list[str]
@@ -388,6 +538,29 @@ class SweepData:
     rows: list[dict[str, str]]
     meta: dict[str, Any] = field(default_factory=dict)
     """The content of ``sweep.json`` (empty without one)."""
+    documents: dict[str, Any] = field(default_factory=dict)
+    """The JSON files beside ``points.csv`` by name (``sweep.json``)."""
+
+    @classmethod
+    def from_result(cls, result: SweepResult) -> SweepData:
+        """The tables of a sweep in memory, as :func:`~borderflow.experiments.sweep.write_sweep`
+        would write them."""
+        meta = _as_json(result.metadata())
+        return _sweep_data(
+            None,
+            table_rows(*result.table("points")),
+            table_rows(*result.table("results")),
+            meta,
+            {"sweep.json": meta},
+        )
+
+    @property
+    def origin(self) -> str:
+        """Where the tables came from, for messages: the directory, or the sweep in memory."""
+        if self.directory is not None:
+            return str(self.directory)
+        source = self.meta.get("experiment_file")
+        return f"the sweep of {Path(str(source)).name!r}" if source else "the sweep"
 
     @property
     def columns(self) -> list[str]:
@@ -517,25 +690,37 @@ def read_sweep(directory: str | Path) -> SweepData:
     if missing:
         raise PlotInputError(f"{directory} holds no sweep: {', '.join(missing)} missing")
     point_rows = read_rows(directory / "points.csv")
-    if not point_rows or "point" not in point_rows[0]:
-        raise PlotInputError(f"{directory / 'points.csv'}: no points (column 'point' expected)")
-    columns = [c for c in point_rows[0] if c != "point"]
-    if not columns:
-        raise PlotInputError(f"{directory / 'points.csv'}: no parameter columns")
     rows = read_rows(directory / "results.csv")
     _require(
         rows, ("point", "stream", "metric", "mean", "ci_low", "ci_high"), directory / "results.csv"
     )
-    points = {r["point"]: {c: r[c] for c in columns} for r in point_rows}
     meta: dict[str, Any] = {}
     if (directory / "sweep.json").is_file():
         try:
             meta = json.loads((directory / "sweep.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PlotInputError(f"cannot read {directory / 'sweep.json'}: {exc}") from None
+    return _sweep_data(directory, point_rows, rows, meta, _json_documents(directory))
+
+
+def _sweep_data(
+    directory: Path | None,
+    point_rows: list[dict[str, str]],
+    rows: list[dict[str, str]],
+    meta: dict[str, Any],
+    documents: dict[str, Any],
+) -> SweepData:
+    """A :class:`SweepData` from the rows of points.csv and results.csv, and sweep.json."""
+    where = f"{directory / 'points.csv'}" if directory is not None else "the sweep's points"
+    if not point_rows or "point" not in point_rows[0]:
+        raise PlotInputError(f"{where}: no points (column 'point' expected)")
+    columns = [c for c in point_rows[0] if c != "point"]
+    if not columns:
+        raise PlotInputError(f"{where}: no parameter columns")
+    points = {r["point"]: {c: r[c] for c in columns} for r in point_rows}
     named = [p.get("name") for p in meta.get("parameters") or [] if isinstance(p, dict)]
     parameters = [n for n in named if n in columns] or _independent(points, columns)
-    return SweepData(directory, points, parameters, rows, meta)
+    return SweepData(directory, points, parameters, rows, meta, documents)
 
 
 # --- any directory --------------------------------------------------------------------------
@@ -560,4 +745,130 @@ def kind_of(directory: str | Path) -> str:
         f"{directory} holds no borderflow run, comparison or sweep: expected run.json, "
         "summary.csv, hourly.csv and lanes_hourly.csv (borderflow run -o), comparison.csv "
         "(borderflow compare) or points.csv and results.csv (borderflow sweep)"
+    )
+
+
+# --- any source -----------------------------------------------------------------------------
+
+RunSource: TypeAlias = RunData | RunResult | str | Path
+"""What a run figure takes: a run directory, a :class:`RunResult` in memory (a
+``SequentialRunResult`` too), or the :class:`RunData` of either."""
+ComparisonSource: TypeAlias = ComparisonData | Comparison | str | Path
+"""What a comparison figure takes: a comparison directory, a :class:`Comparison` in memory, or
+the :class:`ComparisonData` of either."""
+SweepSource: TypeAlias = SweepData | SweepResult | str | Path
+"""What a sweep figure takes: a sweep directory, a :class:`SweepResult` in memory, or the
+:class:`SweepData` of either."""
+Data: TypeAlias = RunData | ComparisonData | SweepData
+"""The tables of a run, a comparison or a sweep, wherever they came from."""
+Result: TypeAlias = RunResult | Comparison | SweepResult
+"""A result in memory that figures and reports take."""
+Source: TypeAlias = Data | Result | str | Path
+"""Anything to plot or report on: a directory, a result in memory, or its data."""
+
+
+def _refuse(source: object, expected: str) -> TypeError:
+    return TypeError(f"expected {expected}, not {type(source).__name__}")
+
+
+def load_run(source: RunSource, label: str = "") -> RunData:
+    """The tables of a run directory or of a :class:`RunResult` in memory (a :class:`RunData`
+    is returned as it is).
+
+    Raises:
+        PlotInputError: the directory holds no run, or a file in it is unusable.
+        TypeError: ``source`` is none of these.
+    """
+    if isinstance(source, RunData):
+        return source
+    if isinstance(source, RunResult):
+        return RunData.from_result(source, label)
+    if isinstance(source, str | Path):
+        return read_run(source, label)
+    raise _refuse(source, "a run directory, a RunResult or RunData")
+
+
+def load_comparison(source: ComparisonSource) -> ComparisonData:
+    """The tables of a comparison directory or of a :class:`Comparison` in memory (a
+    :class:`ComparisonData` is returned as it is).
+
+    Raises:
+        PlotInputError: the directory holds no comparison, or a file in it is unusable.
+        TypeError: ``source`` is none of these.
+    """
+    if isinstance(source, ComparisonData):
+        return source
+    if isinstance(source, Comparison):
+        return ComparisonData.from_result(source)
+    if isinstance(source, str | Path):
+        return read_comparison(source)
+    raise _refuse(source, "a comparison directory, a Comparison or ComparisonData")
+
+
+def load_sweep(source: SweepSource) -> SweepData:
+    """The tables of a sweep directory or of a :class:`SweepResult` in memory (a
+    :class:`SweepData` is returned as it is).
+
+    Raises:
+        PlotInputError: the directory holds no sweep, or a file in it is unusable.
+        TypeError: ``source`` is none of these.
+    """
+    if isinstance(source, SweepData):
+        return source
+    if isinstance(source, SweepResult):
+        return SweepData.from_result(source)
+    if isinstance(source, str | Path):
+        return read_sweep(source)
+    raise _refuse(source, "a sweep directory, a SweepResult or SweepData")
+
+
+def load(source: Source) -> Data:
+    """The tables of whatever ``source`` is: a run, comparison or sweep directory (see
+    :func:`kind_of`), a result in memory, or already their data.
+
+    Raises:
+        PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
+        TypeError: ``source`` is none of these.
+    """
+    if isinstance(source, RunData | ComparisonData | SweepData):
+        return source
+    if isinstance(source, RunResult):
+        return load_run(source)
+    if isinstance(source, Comparison):
+        return load_comparison(source)
+    if isinstance(source, SweepResult):
+        return load_sweep(source)
+    if isinstance(source, str | Path):
+        kind = kind_of(source)
+        if kind == "run":
+            return read_run(source)
+        if kind == "comparison":
+            return read_comparison(source)
+        return read_sweep(source)
+    raise _refuse(
+        source, "a run, comparison or sweep directory, or a RunResult, Comparison or SweepResult"
+    )
+
+
+def is_in_memory(source: object) -> bool:
+    """True for a result in memory (a :class:`RunResult`, :class:`Comparison` or
+    :class:`SweepResult`), which has no directory of its own."""
+    return isinstance(source, RunResult | Comparison | SweepResult)
+
+
+def directory_of(source: Source) -> Path | None:
+    """The directory that ``source`` is, or was read from (None for a result in memory)."""
+    if isinstance(source, str | Path):
+        return Path(source)
+    if isinstance(source, RunData | ComparisonData | SweepData):
+        return source.directory
+    return None
+
+
+def no_directory(function: str, argument: str, source: Source) -> TypeError:
+    """The error of ``function`` given ``source`` without ``argument`` saying where to write."""
+    kind = "a result in memory" if is_in_memory(source) else "data not read from a directory"
+    return TypeError(
+        f"{function}: {argument} is required for {kind} ({type(source).__name__}): it has no "
+        "directory of its own to write into"
     )

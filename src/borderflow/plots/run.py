@@ -1,21 +1,22 @@
 """Figures of one run: waits by hour, wait distribution, queues, utilisation, demand vs lanes.
 
-Each function takes a run directory (or :class:`~borderflow.plots.io.RunData`) and returns a
-matplotlib :class:`~matplotlib.figure.Figure`; nothing is shown or saved here.
+Each function takes a run directory, a :class:`~borderflow.runner.RunResult` in memory, or
+their :class:`~borderflow.plots.io.RunData`, and returns a matplotlib
+:class:`~matplotlib.figure.Figure`; nothing is shown or saved here.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .io import RunData, read_run
+from .io import RunData, RunSource, load_run
 from .style import (
     ALL_COLOR,
     NEUTRAL,
@@ -27,11 +28,12 @@ from .style import (
     styled,
 )
 
-RunLike = RunData | str | Path
+RunLike = RunSource
+"""A run directory, a :class:`~borderflow.runner.RunResult`, or their ``RunData``."""
 
 
 def _run(run: RunLike) -> RunData:
-    return run if isinstance(run, RunData) else read_run(run)
+    return load_run(run)
 
 
 def _subtitle(run: RunData) -> str:
@@ -74,7 +76,9 @@ def hourly_wait(run: RunLike, streams: list[str] | None = None) -> Figure:
     ax.set_ylim(bottom=0)
     figure.suptitle("Wait by hour of arrival")
     ax.set_title(_subtitle(data), fontsize=9, fontweight="normal", loc="left")
-    handles = [Line2D([], [], color=colors[s], label=s) for s in streams if s in means]
+    handles: list[Artist] = [
+        Line2D([], [], color=colors[s], label=s) for s in streams if s in means
+    ]
     handles += [
         Line2D([], [], color=NEUTRAL, label="mean wait"),
         Patch(color=NEUTRAL, alpha=0.3, label="95% CI of the mean"),

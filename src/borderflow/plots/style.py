@@ -13,9 +13,10 @@ import functools
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import matplotlib
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -74,7 +75,8 @@ def styled(function: F) -> F:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with matplotlib.rc_context(RC):
+        # RC's keys are rcParams names; the stubs type them as literals, a plain dict is fine
+        with matplotlib.rc_context(cast(Any, RC)):
             return function(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -128,10 +130,9 @@ def binned_norm(low: float, high: float, bins: int = 10, cmap: str = SEQUENTIAL)
 
     if not high > low:
         low, high = low - 0.5, high + 0.5
-    levels = MaxNLocator(nbins=bins).tick_values(low, high)
-    levels = levels[
-        (levels >= low - (levels[1] - levels[0])) & (levels <= high + (levels[1] - levels[0]))
-    ]
+    ticks = np.asarray(MaxNLocator(nbins=bins).tick_values(low, high), dtype=float)
+    step = ticks[1] - ticks[0]
+    levels = ticks[(ticks >= low - step) & (ticks <= high + step)]
     return BoundaryNorm(levels, matplotlib.colormaps[cmap].N)
 
 

@@ -1,6 +1,7 @@
 """Figures of a sweep: a metric against one parameter, and a map over two with a target contour.
 
-They read a sweep directory: ``points.csv`` (each point's value of every varied parameter),
+They read a sweep directory, or a :class:`~borderflow.experiments.sweep.SweepResult` in memory
+as the same tables: ``points.csv`` (each point's value of every varied parameter),
 ``results.csv`` (each point's metrics per stream: mean, 95% CI, replications) and, when present,
 ``sweep.json`` (the design). The figure follows the design:
 
@@ -15,14 +16,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .io import PlotInputError, SweepData, is_grid, read_sweep
+from .io import PlotInputError, SweepData, SweepSource, is_grid, load_sweep
 from .style import (
     OKABE_ITO,
     SEQUENTIAL,
@@ -36,24 +36,26 @@ from .style import (
     styled,
 )
 
-SweepLike = SweepData | str | Path
+SweepLike = SweepSource
+"""A sweep directory, a :class:`~borderflow.experiments.sweep.SweepResult`, or their
+``SweepData``."""
 TARGET_COLOR = OKABE_ITO["vermillion"]
 
 
 def _sweep(data: SweepLike) -> SweepData:
-    return data if isinstance(data, SweepData) else read_sweep(data)
+    return load_sweep(data)
 
 
 def check_selection(data: SweepData, stream: str, metric: str) -> None:
     """Raise :class:`PlotInputError` if ``stream`` or ``metric`` is not in results.csv."""
     if stream not in data.streams:
         raise PlotInputError(
-            f"{data.directory}: no stream {stream!r} in results.csv "
+            f"{data.origin}: no stream {stream!r} in results.csv "
             f"(streams: {', '.join(data.streams)})"
         )
     if metric not in data.metrics:
         raise PlotInputError(
-            f"{data.directory}: no metric {metric!r} in results.csv "
+            f"{data.origin}: no metric {metric!r} in results.csv "
             f"(metrics: {', '.join(data.metrics)})"
         )
 
@@ -61,7 +63,7 @@ def check_selection(data: SweepData, stream: str, metric: str) -> None:
 def _param(data: SweepData, name: str) -> str:
     if name not in data.parameters:
         raise PlotInputError(
-            f"{data.directory}: {name!r} is not a swept parameter "
+            f"{data.origin}: {name!r} is not a swept parameter "
             f"(parameters: {', '.join(data.parameters)})"
         )
     return name
@@ -91,7 +93,7 @@ def _select(
         _param(data, name)
     points = [p for p, v in data.points.items() if all(v[k] == w for k, w in held.items())]
     if not points:
-        raise PlotInputError(f"{data.directory}: no point with {_fixed_text(held)}")
+        raise PlotInputError(f"{data.origin}: no point with {_fixed_text(held)}")
     design = data.design
     if design == "one_at_a_time":
         base = data.baseline()
@@ -141,7 +143,7 @@ def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> No
         else:
             ax.set_yticks(*ticks)
     if not data.is_numeric(parameter):
-        ticks = (range(len(values)), [_short(v) for v in values])
+        ticks = (list(range(len(values))), [_short(v) for v in values])
         if axis == "x":
             ax.set_xticks(*ticks)
         else:
@@ -288,10 +290,10 @@ def sweep_heatmap(
     data = _sweep(sweep)
     check_selection(data, stream, metric)
     if len(data.parameters) < 2:
-        raise PlotInputError(f"{data.directory}: a heatmap needs two swept parameters, found one")
+        raise PlotInputError(f"{data.origin}: a heatmap needs two swept parameters, found one")
     if data.design == "one_at_a_time":
         raise PlotInputError(
-            f"{data.directory}: a one-at-a-time sweep varies one parameter at a time, so there "
+            f"{data.origin}: a one-at-a-time sweep varies one parameter at a time, so there "
             "is no map over two"
         )
     x = _param(data, x or data.parameters[0])
