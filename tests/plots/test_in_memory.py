@@ -20,8 +20,6 @@ from matplotlib.figure import Figure
 from plot_helpers import DEMAND, EXAMPLE, SERVICE
 
 from borderflow.experiments.compare import Comparison, compare, write_comparison
-from borderflow.experiments.running import SequentialRunResult
-from borderflow.experiments.running import run as run_to_precision
 from borderflow.experiments.sweep import SweepResult, sweep, write_sweep
 from borderflow.output import write_run
 from borderflow.plots import PlotInputError, plan, run, write_plots
@@ -37,8 +35,9 @@ from borderflow.plots.io import (
     load_sweep,
 )
 from borderflow.report import build_report, write_report
-from borderflow.runner import RunResult
+from borderflow.runner import RunResult, SequentialRunResult
 from borderflow.runner import run as run_scenario
+from borderflow.runner import run as run_to_precision
 from borderflow.scenario import load_scenario
 
 SHORT = ("horizon=9 h",)
