@@ -18,6 +18,12 @@ FILES = {
     "hourly": "hourly.csv",
     "lanes_hourly": "lanes_hourly.csv",
 }
+"""A run's tables and their files (``borderflow run -o``)."""
+TRACE_FILE = "trace.csv"
+RUN_JSON = "run.json"
+COMPARISON_CSV, COMPARISON_JSON = "comparison.csv", "comparison.json"
+POINTS_CSV, RESULTS_CSV, SWEEP_JSON = "points.csv", "results.csv", "sweep.json"
+"""The one home of every output file name; readers (figures, reports) use these too."""
 
 
 def _cell(value: object) -> object:
@@ -78,9 +84,9 @@ def _write_run(result: RunResult, directory: Path, trace: bool) -> list[Path]:
         written.append(directory / name)
     if trace:
         columns, rows = result.table("trace")
-        write_csv(directory / "trace.csv", columns, rows)
-        written.append(directory / "trace.csv")
-    meta = directory / "run.json"
+        write_csv(directory / TRACE_FILE, columns, rows)
+        written.append(directory / TRACE_FILE)
+    meta = directory / RUN_JSON
     meta.write_text(json.dumps(result.metadata(), indent=2) + "\n", encoding="utf-8")
     written.append(meta)
     return written

@@ -25,7 +25,7 @@ from .. import defaults
 from ..analysis import Estimate, estimate, metric_names
 from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 from ..model import ReplicationResult
-from ..output import OutputError, write_csv
+from ..output import COMPARISON_CSV, COMPARISON_JSON, OutputError, write_csv
 from ..precision import (
     Sequential,
     check_target,
@@ -394,15 +394,15 @@ def write_comparison(comparison: Comparison, directory: str | Path) -> list[Path
     try:
         directory.mkdir(parents=True, exist_ok=True)
         columns, rows = comparison.table()
-        write_csv(directory / "comparison.csv", columns, rows)
-        meta = directory / "comparison.json"
+        write_csv(directory / COMPARISON_CSV, columns, rows)
+        meta = directory / COMPARISON_JSON
         meta.write_text(json.dumps(comparison.metadata(), indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {exc.filename or directory}: {exc.strerror}") from None
     write_run(comparison.base, directory / "base")
     for label, alt in zip(comparison.labels[1:], comparison.alternatives, strict=True):
         write_run(alt, directory / "alternatives" / _folder(label))
-    return [directory / "comparison.csv", meta]
+    return [directory / COMPARISON_CSV, meta]
 
 
 def _folder(label: str) -> str:

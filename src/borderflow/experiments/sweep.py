@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from .. import defaults
 from ..analysis import Estimate, summarise
 from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
-from ..output import OutputError, write_csv
+from ..output import POINTS_CSV, RESULTS_CSV, SWEEP_JSON, OutputError, write_csv
 from ..runner import expected_travellers
 from ..scenario import Scenario, ScenarioError, validate_document
 from ..scenario.errors import Path, Problem, format_path
@@ -577,7 +577,7 @@ class PointStore:
         if not resume:
             for old in self.folder.glob("point-*.json"):
                 old.unlink()
-            for name in ("results.csv", "points.csv", "sweep.json"):
+            for name in (RESULTS_CSV, POINTS_CSV, SWEEP_JSON):
                 (self.directory / name).unlink(missing_ok=True)
 
     def load(self, point: DesignPoint) -> list[Record] | None:
@@ -838,7 +838,7 @@ def write_sweep(result: SweepResult, directory: str | FilePath) -> list[FilePath
             columns, rows = result.table(name)
             write_csv(directory / f"{name}.csv", columns, rows)
             written.append(directory / f"{name}.csv")
-        meta = directory / "sweep.json"
+        meta = directory / SWEEP_JSON
         partial = meta.with_name(meta.name + ".partial")
         partial.write_text(json.dumps(result.metadata(), indent=2) + "\n", encoding="utf-8")
         partial.replace(meta)

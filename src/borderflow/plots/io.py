@@ -28,12 +28,22 @@ from ..analysis import Estimate, estimate
 from ..errors import InputError
 from ..experiments.compare import CONTRACT_COLUMNS, Comparison
 from ..experiments.sweep import SweepResult
+from ..output import (
+    COMPARISON_CSV,
+    COMPARISON_JSON,
+    FILES,
+    POINTS_CSV,
+    RESULTS_CSV,
+    RUN_JSON,
+    SWEEP_JSON,
+    TRACE_FILE,
+)
 from ..runner import RunResult
 from ..scenario.units import parse_duration
 
-RUN_FILES = ("run.json", "summary.csv", "hourly.csv", "lanes_hourly.csv")
-COMPARISON_FILE = "comparison.csv"
-SWEEP_FILES = ("points.csv", "results.csv")
+RUN_FILES = (RUN_JSON, FILES["summary"], FILES["hourly"], FILES["lanes_hourly"])
+COMPARISON_FILE = COMPARISON_CSV
+SWEEP_FILES = (POINTS_CSV, RESULTS_CSV)
 
 
 class PlotInputError(InputError):
@@ -234,7 +244,7 @@ class RunData:
         """The resolved scenario of ``run.json``, loaded and validated."""
         from ..scenario import ScenarioError, load_scenario
 
-        where = self.origin if self.directory is None else str(self.directory / "run.json")
+        where = self.origin if self.directory is None else str(self.directory / RUN_JSON)
         resolved = self.meta.get("scenario")
         if not isinstance(resolved, dict):
             raise PlotInputError(f"{where}: no resolved scenario in it")
@@ -290,9 +300,9 @@ class RunData:
         """The rows of ``trace.csv``, one at a time (None without one)."""
         if self.trace is not None:
             return self.trace()
-        if self.directory is None or not (self.directory / "trace.csv").is_file():
+        if self.directory is None or not (self.directory / TRACE_FILE).is_file():
             return None
-        return _iter_rows(self.directory / "trace.csv")
+        return _iter_rows(self.directory / TRACE_FILE)
 
     def trace_waits(self) -> dict[str, np.ndarray] | None:
         """stream -> waits (min) of every counted traveller of every replication, from
@@ -358,15 +368,17 @@ def read_run(directory: str | Path, label: str = "") -> RunData:
             "(write one with borderflow run FILE -o DIR)"
         )
     try:
-        meta = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        meta = json.loads((directory / RUN_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PlotInputError(f"cannot read {directory / 'run.json'}: {exc}") from None
-    summary = read_rows(directory / "summary.csv")
-    _require(summary, ("stream", "metric", "mean", "ci_low", "ci_high"), directory / "summary.csv")
-    hourly = read_rows(directory / "hourly.csv")
-    _require(hourly, ("day", "hour", "stream", "wait_mean_min"), directory / "hourly.csv")
-    lanes = read_rows(directory / "lanes_hourly.csv")
-    _require(lanes, ("day", "hour", "stage", "lane_group"), directory / "lanes_hourly.csv")
+        raise PlotInputError(f"cannot read {directory / RUN_JSON}: {exc}") from None
+    summary = read_rows(directory / FILES["summary"])
+    _require(
+        summary, ("stream", "metric", "mean", "ci_low", "ci_high"), directory / FILES["summary"]
+    )
+    hourly = read_rows(directory / FILES["hourly"])
+    _require(hourly, ("day", "hour", "stream", "wait_mean_min"), directory / FILES["hourly"])
+    lanes = read_rows(directory / FILES["lanes_hourly"])
+    _require(lanes, ("day", "hour", "stage", "lane_group"), directory / FILES["lanes_hourly"])
     return RunData(directory, meta, summary, hourly, lanes, label or directory.name)
 
 
@@ -402,7 +414,7 @@ class ComparisonData:
             table_rows(*comparison.table()),
             base,
             alternatives,
-            {"comparison.json": _as_json(comparison.metadata())},
+            {COMPARISON_JSON: _as_json(comparison.metadata())},
         )
 
     @property
@@ -551,7 +563,7 @@ class SweepData:
             table_rows(*result.table("points")),
             table_rows(*result.table("results")),
             meta,
-            {"sweep.json": meta},
+            {SWEEP_JSON: meta},
         )
 
     @property
@@ -689,15 +701,15 @@ def read_sweep(directory: str | Path) -> SweepData:
     missing = [name for name in SWEEP_FILES if not (directory / name).is_file()]
     if missing:
         raise PlotInputError(f"{directory} holds no sweep: {', '.join(missing)} missing")
-    point_rows = read_rows(directory / "points.csv")
-    rows = read_rows(directory / "results.csv")
+    point_rows = read_rows(directory / POINTS_CSV)
+    rows = read_rows(directory / RESULTS_CSV)
     _require(
-        rows, ("point", "stream", "metric", "mean", "ci_low", "ci_high"), directory / "results.csv"
+        rows, ("point", "stream", "metric", "mean", "ci_low", "ci_high"), directory / RESULTS_CSV
     )
     meta: dict[str, Any] = {}
-    if (directory / "sweep.json").is_file():
+    if (directory / SWEEP_JSON).is_file():
         try:
-            meta = json.loads((directory / "sweep.json").read_text(encoding="utf-8"))
+            meta = json.loads((directory / SWEEP_JSON).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PlotInputError(f"cannot read {directory / 'sweep.json'}: {exc}") from None
     return _sweep_data(directory, point_rows, rows, meta, _json_documents(directory))
