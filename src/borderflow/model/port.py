@@ -27,6 +27,10 @@ from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
 from .sampling import quantile_function
 
+Leg = tuple[Callable[["Traveller", tuple[LaneGroup, ...]], None], tuple[LaneGroup, ...], float]
+"""A stage a traveller visits: how it joins a line there, the lane groups that serve its
+stream, and its inspection time (s)."""
+
 DAY = 24 * HOUR
 DRAIN_LIMIT = 7 * DAY
 """After the horizon no one new arrives and the port runs until it is empty, at most this long."""
@@ -41,6 +45,7 @@ class Traveller:
         "bucket",
         "counted",
         "legs",
+        "wait_leg",
         "step",
         "stage_arrival",
         "start",
@@ -55,9 +60,12 @@ class Traveller:
         """The hour of arrival this traveller's wait is reported under."""
         self.counted = counted
         """False for travellers who arrive during the warm-up."""
-        self.legs: list[tuple[Callable, tuple[LaneGroup, ...], float]] = []
+        self.legs: list[Leg] = []
         """The stages this traveller visits, in order (referrals already decided): for each, how
         it joins a line there, the lane groups that serve its stream, and its inspection time."""
+        self.wait_leg = -1
+        """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
+        -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
@@ -75,8 +83,8 @@ class StreamRuntime:
         spec = scenario.streams[name]
         self.name = name
         self.rates = scenario.week_rates(name)
-        self.wait_stage = port.stages[spec.wait_until or spec.route[0]]
-        """The stage whose inspection ends the published wait."""
+        self.wait_index = spec.route.index(spec.wait_until or spec.route[0])
+        """Position in the route of the stage whose inspection ends the published wait."""
         self.route = []
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
@@ -96,6 +104,8 @@ class StreamRuntime:
                     None if share >= 1 else (share, Draws(rng_visit.random)),
                 )
             )
+        self.before_wait = {id(groups) for _, groups, _, _ in self.route[: self.wait_index]}
+        """The stages before the wait stage on the route (by their lane groups' identity)."""
         gaps = generator(seed, replication, f"arrivals/{name}")
         self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
         """Arrival times (s) of this stream's travellers, in order."""
@@ -109,14 +119,30 @@ class StreamRuntime:
         bucket = self.bucket
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        bucket.pending += 1
         t = Traveller(self, arrival, bucket, arrival >= self.warmup)
         legs = t.legs
         for enter, groups, service, referral in self.route:
             needs = service()
             if referral is None or referral[1]() < referral[0]:
                 legs.append((enter, groups, needs))
+        # where the published wait ends: at the wait stage, or, for a traveller who skips it,
+        # at the first stage it visits after it; with none, the wait is 0
+        wait_leg = (0 if legs else -1) if self.wait_index == 0 else self._wait_leg(legs)
+        if wait_leg < 0:
+            if t.counted:
+                bucket.waits.append(0.0)
+        else:
+            t.wait_leg = wait_leg
+            bucket.pending += 1
         return t
+
+    def _wait_leg(self, legs: list[Leg]) -> int:
+        """Index of the first of ``legs`` at or after the wait stage on the route, or -1."""
+        before = self.before_wait
+        for i, (_, groups, _) in enumerate(legs):
+            if id(groups) not in before:
+                return i
+        return -1
 
 
 class Port:
@@ -159,10 +185,7 @@ class Port:
         self.inside += 1
         if self.tracing:
             t.trace = []
-        if not t.legs:  # referred nowhere, not even to primary: through at once
-            t.bucket.pending -= 1
-            if t.counted:
-                t.bucket.waits.append(0.0)
+        if not t.legs:  # referred nowhere, not even to primary: through at once (wait 0)
             self.leave(t)
             return
         self.queue_at_stage(t)
@@ -178,9 +201,10 @@ class Port:
 
         The port's published wait ends when the traveller reaches the booth of its stream's
         ``wait_until`` stage (primary inspection: the first stage of the route, unless the
-        scenario says otherwise, e.g. US primary after Mexican export for trucks).
+        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
+        does not visit that stage, of the first stage it visits after it (``t.wait_leg``).
         """
-        if stage is t.stream.wait_stage:
+        if t.step == t.wait_leg:
             bucket = t.bucket
             bucket.pending -= 1
             if t.counted:
