@@ -13,7 +13,7 @@ same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import simpy
@@ -301,6 +301,37 @@ class Port:
         for stream in self.streams.values():
             stream.stats.finish_hours()
 
+    def unfinished(self) -> dict[str, dict[str, int]]:
+        """Per stream: its counted arrivals, the travellers still inside now (the run stopped
+        at the drain limit), and the counted ones among them whose published wait has not
+        ended, so that it is in no statistic."""
+        inside = dict.fromkeys(self.streams, 0)
+        no_wait = dict.fromkeys(self.streams, 0)
+
+        def count(travellers: Iterable[Traveller], in_booth: bool) -> None:
+            for t in travellers:
+                name = t.stream.name
+                inside[name] += 1
+                # in a line, the wait is not over at the wait stage; in a booth, it is
+                if t.counted and (t.step < t.wait_leg or (t.step == t.wait_leg and not in_booth)):
+                    no_wait[name] += 1
+
+        for stage in self.stages.values():
+            count((t for t, _ in stage.held), False)
+            for group in stage.groups.values():
+                count(group.line, False)
+                for lane in group.lanes:
+                    count(lane.line, False)
+                    count((t for t in lane.slots if t is not None), True)
+        return {
+            name: {
+                "arrivals": stream.stats.count + no_wait[name],
+                "inside": inside[name],
+                "waits_missing": no_wait[name],
+            }
+            for name, stream in self.streams.items()
+        }
+
 
 @dataclass
 class ReplicationResult:
@@ -318,6 +349,10 @@ class ReplicationResult:
     trace: list[tuple] | None = field(default=None)
     """With tracing: (stream, arrival_s, ((stage, group, lane, queued_s, start_s, end_s), ...),
     exit_s) per traveller."""
+    unfinished: dict[str, dict[str, int]] = field(default_factory=dict)
+    """stream -> ``arrivals`` (counted), ``inside`` (travellers of the stream still inside
+    when the run stopped at the drain limit, counted or not) and ``waits_missing`` (counted
+    arrivals among them whose published wait had not ended: in no wait statistic)."""
 
 
 def simulate(
@@ -446,6 +481,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         lanes_hourly,
         checks,
         port.trace_rows if port.tracing else None,
+        unfinished=port.unfinished(),
     )
 
 
