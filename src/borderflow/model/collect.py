@@ -121,7 +121,8 @@ class GroupStats:
     in the current hour (:meth:`waited`, :meth:`occupied`); at each hour boundary the group adds
     the part of the intervals still running (see ``LaneGroup.close_hour``). This keeps the
     bookkeeping off the per-traveller path. Staffed booths change only with the schedule, so they
-    are integrated as a step function.
+    are integrated as a step function. A warm-up or horizon inside an hour is one more such
+    boundary: the part of the hour outside the counted period is closed, and dropped, apart.
     """
 
     __slots__ = (
@@ -163,14 +164,15 @@ class GroupStats:
         self.staffed += booths
 
     def close_hour(self, hour: int, end: float, lanes_open: int, counted: bool) -> None:
-        """Turn the hour's areas (already completed by the group) into its row."""
+        """Turn the areas since ``hour_start`` (already completed by the group) into the row of
+        ``hour``: the whole hour, or the part of it in the counted period, averaged over its
+        own length."""
         self.restaff(end, 0)
         if counted:
             staffed = self.area_staffed
             utilization = self.area_busy / staffed if staffed > 0 else math.nan
-            self.rows.append(
-                (hour, lanes_open, utilization, self.area_waiting / HOUR, self.max_waiting)
-            )
+            queue_mean = self.area_waiting / (end - self.hour_start)
+            self.rows.append((hour, lanes_open, utilization, queue_mean, self.max_waiting))
             self.total_busy += self.area_busy
             self.total_staffed += staffed
         self.area_waiting = self.area_busy = self.area_staffed = 0.0

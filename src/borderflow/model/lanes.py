@@ -197,8 +197,9 @@ class LaneGroup:
                     lane.listed = True
 
     def close_hour(self, hour: int, end: float, counted: bool) -> None:
-        """Add the parts of waits and inspections still running at ``end`` to the hour, then
-        write the hour's row."""
+        """Add the parts of waits and inspections still running at ``end`` to the hour (or to
+        its part since the last cut at the warm-up or horizon), then write its row if
+        ``counted``."""
         stats = self.stats
         hour_start = stats.hour_start
         waiting = list(self.line)

@@ -235,7 +235,7 @@ class Port:
         if t.counted:
             stats.time_in_port_sum += now - t.arrival
             stats.exits += 1
-        if self.warmup <= now <= self.horizon:
+        if self.warmup <= now < self.horizon:
             stats.exits_counted += 1
         if t.trace is not None:
             self.trace_rows.append((t.stream.name, t.arrival, tuple(t.trace), now))
@@ -272,23 +272,38 @@ class Port:
         """Close the statistics of the hour before ``self.hour`` (at its end)."""
         hour = self.hour
         if hour > 0:
-            previous = hour - 1
-            # an hour is reported when it overlaps the counted period [warmup, horizon)
-            counted = previous * HOUR < self.horizon and hour * HOUR > self.warmup
-            for stage in self.stages.values():
-                for group in stage.groups.values():
-                    group.close_hour(previous, hour * HOUR, counted)
+            self.close_lane_hours(hour - 1, hour * HOUR)
         for stream in self.streams.values():
             stream.stats.finish_hours(before=hour)
+
+    def close_lane_hours(self, hour: int, end: float) -> None:
+        """Close the lane statistics of ``hour`` from where they were last closed to ``end``.
+
+        That is the whole hour, or, in an hour that the warm-up or the horizon cuts, the part
+        before or after the cut: a part is reported when it lies in the counted period
+        [warmup, horizon), and then averaged over its own length.
+        """
+        counted = self.lanes_closed < self.horizon and end > self.warmup
+        for stage in self.stages.values():
+            for group in stage.groups.values():
+                group.close_hour(hour, end, counted)
+        self.lanes_closed = end
 
     def run(self) -> None:
         """Run arrivals until the horizon, then let the port empty."""
         env = self.env
         self.hour = 0
+        self.lanes_closed = 0.0
         env.process(self.clock())
         for stream in self.streams.values():
             self.expect(stream)
+        # a warm-up or horizon inside an hour cuts that hour's lane statistics in two
+        if self.warmup % HOUR:
+            env.run(until=self.warmup)
+            self.close_lane_hours(int(self.warmup // HOUR), self.warmup)
         env.run(until=self.horizon)
+        if self.horizon % HOUR:
+            self.close_lane_hours(int(self.horizon // HOUR), self.horizon)
         self.inside_at_horizon = self.inside
         if self.inside:
             self.emptied = env.event()
