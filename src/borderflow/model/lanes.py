@@ -29,6 +29,8 @@ from .events import At
 from .rng import Draws
 
 if TYPE_CHECKING:
+    from ..scenario.schema import LaneGroup as LaneGroupSpec
+    from ..scenario.schema import Stage
     from .port import Port, Traveller
 
 
@@ -101,8 +103,9 @@ class Lane:
         stats = group.stats
         now = group.env._now
         slots = self.slots
+        leaving: list[Traveller]
         if self.booths == 1:
-            leaving = [slots[0]]
+            leaving = [slots[0]]  # type: ignore[list-item]  # the booth that just finished
             slots[0] = None
         else:
             done = self.done
@@ -154,7 +157,9 @@ class Lane:
 class LaneGroup:
     """Lanes of one kind at one stage, with their queue rule and opening schedule."""
 
-    def __init__(self, port: Port, stage: StageLanes, name: str, spec, tie_break) -> None:
+    def __init__(
+        self, port: Port, stage: StageLanes, name: str, spec: LaneGroupSpec, tie_break: Draws
+    ) -> None:
         self.port = port
         self.env = port.env
         self.stage = stage
@@ -247,6 +252,7 @@ class LaneGroup:
         """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
         stats = self.stats
         if self.per_lane:
+            assert lane is not None  # per-lane groups always name the lane (see ``length``)
             lane.count += 1
             position = lane.free_booth() if not lane.line else None
             if position is not None:
@@ -275,7 +281,7 @@ class StageLanes:
     """The lane groups of one stage and the rule by which a traveller picks among them."""
 
     def __init__(
-        self, port: Port, name: str, index: int, spec, tie_break: Callable[[str], Draws]
+        self, port: Port, name: str, index: int, spec: Stage, tie_break: Callable[[str], Draws]
     ) -> None:
         self.port = port
         self.name = name
@@ -308,7 +314,7 @@ class StageLanes:
                     ties += 1
                     if tie_break() * ties < 1.0:
                         group, lane = candidate, candidate_lane
-        if length == float("inf"):
+        if group is None or length == float("inf"):
             first = groups[0].stats
             first.waiting += 1
             first.max_waiting = max(first.max_waiting, first.waiting)

@@ -13,9 +13,10 @@ same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import simpy
 
 from .. import economics
@@ -25,11 +26,16 @@ from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
 from .events import At
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
-from .sampling import quantile_function
+from .sampling import Transform, quantile_function
 
-Leg = tuple[Callable[["Traveller", tuple[LaneGroup, ...]], None], tuple[LaneGroup, ...], float]
+Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
+"""How a traveller joins a line at a stage, among the lane groups that serve its stream."""
+Leg = tuple[Join, tuple[LaneGroup, ...], float]
 """A stage a traveller visits: how it joins a line there, the lane groups that serve its
 stream, and its inspection time (s)."""
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Callable[[], float], tuple[float, Draws] | None]
+"""A stage of a stream's route: how to join a line there, the lane groups that serve the
+stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
 
 DAY = 24 * HOUR
 DRAIN_LIMIT = 7 * DAY
@@ -85,7 +91,7 @@ class StreamRuntime:
         self.rates = scenario.week_rates(name)
         self.wait_index = spec.route.index(spec.wait_until or spec.route[0])
         """Position in the route of the stage whose inspection ends the published wait."""
-        self.route = []
+        self.route: list[RouteStage] = []
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
             share = stage.visit_share(name)
@@ -100,7 +106,7 @@ class StreamRuntime:
                 (
                     groups[0].join_alone if single_line else port.stages[stage_name].join,
                     groups,
-                    Draws(lambda n, r=rng_service, f=transform: f(r.random(n))),
+                    Draws(_inverted(rng_service, transform)),
                     None if share >= 1 else (share, Draws(rng_visit.random)),
                 )
             )
@@ -155,6 +161,7 @@ class Port:
         self.warmup = scenario.warmup
         self.tracing = trace
         self.trace_rows: list[tuple] = []
+
         def tie_break(where: str) -> Draws:
             # one stream per stage and lane group, so that a what-if in one lane group does not
             # reshuffle the tie-breaks of the others (common random numbers)
@@ -173,6 +180,10 @@ class Port:
         self.inside = 0
         self.inside_at_horizon = 0
         self.emptied: simpy.Event | None = None
+        self.hour = 0
+        """The hour the clock is in."""
+        self.lanes_closed = 0.0
+        """Until when (s) the lane statistics have been closed."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -214,7 +225,9 @@ class Port:
             stats.stage_wait_sum[stage.index] += now - t.stage_arrival
             stats.stage_visits[stage.index] += 1
         if t.trace is not None:
-            t.trace.append((stage.name, t.lane.group.name, t.lane.index, t.stage_arrival, now))
+            lane = t.lane
+            assert lane is not None  # set by the lane before it calls this
+            t.trace.append((stage.name, lane.group.name, lane.index, t.stage_arrival, now))
 
     def inspection_ended(self, t: Traveller) -> None:
         """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
@@ -255,7 +268,7 @@ class Port:
             env = self.env
             At(env, time - env._now, stream, self.arrive)
 
-    def clock(self):
+    def clock(self) -> Generator[simpy.Event, None, None]:
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
         env = self.env
         while True:
@@ -292,8 +305,6 @@ class Port:
     def run(self) -> None:
         """Run arrivals until the horizon, then let the port empty."""
         env = self.env
-        self.hour = 0
-        self.lanes_closed = 0.0
         env.process(self.clock())
         for stream in self.streams.values():
             self.expect(stream)
@@ -423,6 +434,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         spec = scenario.streams[name]
         rate = economics.rates(spec.mode, scenario.economics, scenario.emissions)
         delay = sum(s.stage_wait_sum)  # queueing at every stage, counted travellers only
+        assert spec.occupants is not None  # the schema sets it from the mode
         m.update(economics.delay_metrics(delay, spec.occupants, rate))
         for key in economics.METRICS:
             delay_totals[key] += m[key]
@@ -434,6 +446,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         totals["exits"] += s.exits
         totals["exits_counted"] += s.exits_counted
         all_hist = _add(all_hist, s.histogram)
+    assert all_hist is not None  # a scenario has at least one stream
     everyone = _stream_metrics(
         totals["count"],
         totals["wait_sum"],
@@ -444,14 +457,14 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         totals["exits_counted"],
         counted_hours,
     )
-    for stage_name, stage in port.stages.items():
+    for stage_name, lanes in port.stages.items():
         visits = stage_n[stage_name]
         everyone[f"{stage_name}.visits"] = float(visits)
         everyone[f"{stage_name}.wait_mean_min"] = (
             stage_sum[stage_name] / visits / 60 if visits else math.nan
         )
-        busy = sum(g.stats.total_busy for g in stage.groups.values())
-        staffed = sum(g.stats.total_staffed for g in stage.groups.values())
+        busy = sum(g.stats.total_busy for g in lanes.groups.values())
+        staffed = sum(g.stats.total_staffed for g in lanes.groups.values())
         everyone[f"{stage_name}.utilization"] = busy / staffed if staffed else math.nan
     everyone.update(delay_totals)
     metrics["all"] = everyone
@@ -467,8 +480,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
             hourly.append((hour // 24, hour % 24, name, n, mean / 60, p95 / 60))
     hourly.sort(key=lambda row: (row[0], row[1]))
     lanes_hourly = []
-    for stage_name, stage in port.stages.items():
-        for group_name, group in stage.groups.items():
+    for stage_name, lanes in port.stages.items():
+        for group_name, group in lanes.groups.items():
             for hour, lanes_open, util, queue_mean, queue_max in group.stats.rows:
                 lanes_hourly.append(
                     (
@@ -500,7 +513,12 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     )
 
 
-def _add(a, b):
+def _inverted(rng: np.random.Generator, transform: Transform) -> Callable[[int], np.ndarray]:
+    """``n`` draws of a distribution by inversion of ``rng``'s uniforms."""
+    return lambda n: transform(rng.random(n))
+
+
+def _add(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     if a is None:
         return b.copy()
     if len(b) > len(a):
@@ -510,7 +528,14 @@ def _add(a, b):
 
 
 def _stream_metrics(
-    count, wait_sum, wait_max, histogram, tip, exits, exits_counted, counted_hours
+    count: float,
+    wait_sum: float,
+    wait_max: float,
+    histogram: np.ndarray,
+    tip: float,
+    exits: float,
+    exits_counted: float,
+    counted_hours: float,
 ) -> dict[str, float]:
     nan = math.nan
     return {
