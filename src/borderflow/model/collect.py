@@ -1,9 +1,9 @@
 """Streaming statistics of one replication: memory does not grow with the number of travellers.
 
 Waits are kept per (stream, hour of arrival) only until every traveller of that hour has reached
-primary inspection; then the hour's mean and 95th percentile are computed exactly, and its waits
-are folded into a per-stream histogram of 1-second bins, from which the day's percentiles are read
-(resolution 1 s). Means, counts and maxima are exact.
+the end of its wait (primary inspection, as a rule); then the hour's mean and 95th percentile are
+computed exactly, and its waits are folded into a per-stream histogram of 1-second bins, from
+which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ BIN = 1.0
 
 
 class HourBucket:
-    """The travellers of one stream who arrived in one hour, until all have reached primary."""
+    """The travellers of one stream who arrived in one hour, until all their waits have ended."""
 
     __slots__ = ("hour", "end", "waits", "pending")
 
@@ -27,9 +27,9 @@ class HourBucket:
         self.end = (hour + 1) * HOUR
         """End (s) of the hour."""
         self.waits: list[float] = []
-        """Waits (s) of the counted travellers of this hour who have reached primary."""
+        """Waits (s) of the counted travellers of this hour whose wait has ended."""
         self.pending = 0
-        """Travellers of this hour who have not reached primary inspection yet."""
+        """Travellers of this hour whose wait has not ended yet."""
 
 
 class StreamStats:
@@ -74,8 +74,8 @@ class StreamStats:
         return bucket
 
     def finish_hours(self, before: int | None = None) -> None:
-        """Close every hour before ``before`` whose travellers have all reached primary
-        (every hour, when ``before`` is None: the end of the run)."""
+        """Close every hour before ``before`` whose travellers' waits have all ended (every
+        hour, when ``before`` is None: the end of the run)."""
         for hour in sorted(self.open_buckets):
             bucket = self.open_buckets[hour]
             if before is not None and (hour >= before or bucket.pending):
