@@ -137,3 +137,38 @@ def print_run(result: RunResult, out: TextIO) -> None:
         f"\nWaits are from arrival at the port to the start of {where}; "
         "p50/p95/max are means over replications.\n"
     )
+    for line in _unfinished_warnings(result):
+        out.write(line + "\n")
+
+
+def _unfinished_warnings(result: RunResult) -> list[str]:
+    """One line per stream with travellers still inside when the run stopped (drain limit)."""
+    from .model.port import DAY, DRAIN_LIMIT
+
+    n = len(result.replications)
+    where = f" in {n} replications" if n > 1 else ""
+    limit = f"{DRAIN_LIMIT / DAY:g} days after the horizon"
+    lines = []
+    for stream in result.scenario.streams:
+        counts = [r.unfinished.get(stream, {}) for r in result.replications]
+        inside = sum(c.get("inside", 0) for c in counts)
+        missing = sum(c.get("waits_missing", 0) for c in counts)
+        arrivals = sum(c.get("arrivals", 0) for c in counts)
+        share = f"{missing / arrivals:.1%}" if arrivals else "-"
+        if missing == inside > 0:
+            lines.append(
+                f"warning: {stream}: {missing:,} travellers{where} ({share} of arrivals) were "
+                f"still inside {limit}; their waits are not in the table"
+            )
+        elif missing:
+            lines.append(
+                f"warning: {stream}: {inside:,} travellers{where} were still inside {limit}, "
+                f"{missing:,} of them ({share} of arrivals) before their wait ended; "
+                "those waits are not in the table"
+            )
+        elif inside:
+            lines.append(
+                f"warning: {stream}: {inside:,} travellers{where} were still inside {limit}, "
+                "after their wait ended; their time in port is not in the table"
+            )
+    return lines

@@ -200,6 +200,8 @@ class RunResult:
             "replications_finished": len(self.replications),
             "interrupted": self.interrupted,
             "conservation": [r.checks for r in self.replications],
+            # per replication and stream: travellers still inside at the drain limit
+            "unfinished": [r.unfinished for r in self.replications],
             "wall_time_s": round(self.wall_time_s, 3),
             "scenario": resolved,
         }

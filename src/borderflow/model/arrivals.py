@@ -39,6 +39,7 @@ def arrival_times(
     total = knots[-1]
     if total <= 0:
         return
+    last = np.nextafter(horizon, 0.0)
     level = 0.0
     while True:
         targets = level + np.cumsum(unit_gaps(BLOCK))
@@ -47,6 +48,7 @@ def arrival_times(
         # the hour in which Λ reaches each target; 'right' skips hours with no arrivals
         hour = np.searchsorted(knots, inside, side="right") - 1
         times = hour * HOUR + (inside - knots[hour]) / rates[hour]
-        yield from np.minimum(times, horizon).tolist()
+        # rounding must not put an arrival at or after the horizon, outside [0, horizon)
+        yield from np.minimum(times, last).tolist()
         if len(inside) < BLOCK:
             return

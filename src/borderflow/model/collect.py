@@ -1,9 +1,9 @@
 """Streaming statistics of one replication: memory does not grow with the number of travellers.
 
 Waits are kept per (stream, hour of arrival) only until every traveller of that hour has reached
-primary inspection; then the hour's mean and 95th percentile are computed exactly, and its waits
-are folded into a per-stream histogram of 1-second bins, from which the day's percentiles are read
-(resolution 1 s). Means, counts and maxima are exact.
+the end of its wait (primary inspection, as a rule); then the hour's mean and 95th percentile are
+computed exactly, and its waits are folded into a per-stream histogram of 1-second bins, from
+which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ BIN = 1.0
 
 
 class HourBucket:
-    """The travellers of one stream who arrived in one hour, until all have reached primary."""
+    """The travellers of one stream who arrived in one hour, until all their waits have ended."""
 
     __slots__ = ("hour", "end", "waits", "pending")
 
@@ -27,9 +27,9 @@ class HourBucket:
         self.end = (hour + 1) * HOUR
         """End (s) of the hour."""
         self.waits: list[float] = []
-        """Waits (s) of the counted travellers of this hour who have reached primary."""
+        """Waits (s) of the counted travellers of this hour whose wait has ended."""
         self.pending = 0
-        """Travellers of this hour who have not reached primary inspection yet."""
+        """Travellers of this hour whose wait has not ended yet."""
 
 
 class StreamStats:
@@ -74,8 +74,8 @@ class StreamStats:
         return bucket
 
     def finish_hours(self, before: int | None = None) -> None:
-        """Close every hour before ``before`` whose travellers have all reached primary
-        (every hour, when ``before`` is None: the end of the run)."""
+        """Close every hour before ``before`` whose travellers' waits have all ended (every
+        hour, when ``before`` is None: the end of the run)."""
         for hour in sorted(self.open_buckets):
             bucket = self.open_buckets[hour]
             if before is not None and (hour >= before or bucket.pending):
@@ -121,7 +121,8 @@ class GroupStats:
     in the current hour (:meth:`waited`, :meth:`occupied`); at each hour boundary the group adds
     the part of the intervals still running (see ``LaneGroup.close_hour``). This keeps the
     bookkeeping off the per-traveller path. Staffed booths change only with the schedule, so they
-    are integrated as a step function.
+    are integrated as a step function. A warm-up or horizon inside an hour is one more such
+    boundary: the part of the hour outside the counted period is closed, and dropped, apart.
     """
 
     __slots__ = (
@@ -163,14 +164,15 @@ class GroupStats:
         self.staffed += booths
 
     def close_hour(self, hour: int, end: float, lanes_open: int, counted: bool) -> None:
-        """Turn the hour's areas (already completed by the group) into its row."""
+        """Turn the areas since ``hour_start`` (already completed by the group) into the row of
+        ``hour``: the whole hour, or the part of it in the counted period, averaged over its
+        own length."""
         self.restaff(end, 0)
         if counted:
             staffed = self.area_staffed
             utilization = self.area_busy / staffed if staffed > 0 else math.nan
-            self.rows.append(
-                (hour, lanes_open, utilization, self.area_waiting / HOUR, self.max_waiting)
-            )
+            queue_mean = self.area_waiting / (end - self.hour_start)
+            self.rows.append((hour, lanes_open, utilization, queue_mean, self.max_waiting))
             self.total_busy += self.area_busy
             self.total_staffed += staffed
         self.area_waiting = self.area_busy = self.area_staffed = 0.0

@@ -20,7 +20,7 @@ class At(Event):
     event's ``value`` carries what the callback needs."""
 
     def __init__(
-        self, env: Environment, delay: float, value: Any, callback: Callable[[Event], None]
+        self, env: Environment, delay: float, value: Any, callback: Callable[[At], None]
     ) -> None:
         self.env = env
         self.callbacks = [callback]

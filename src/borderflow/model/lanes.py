@@ -29,6 +29,8 @@ from .events import At
 from .rng import Draws
 
 if TYPE_CHECKING:
+    from ..scenario.schema import LaneGroup as LaneGroupSpec
+    from ..scenario.schema import Stage
     from .port import Port, Traveller
 
 
@@ -101,8 +103,9 @@ class Lane:
         stats = group.stats
         now = group.env._now
         slots = self.slots
+        leaving: list[Traveller]
         if self.booths == 1:
-            leaving = [slots[0]]
+            leaving = [slots[0]]  # type: ignore[list-item]  # the booth that just finished
             slots[0] = None
         else:
             done = self.done
@@ -154,7 +157,9 @@ class Lane:
 class LaneGroup:
     """Lanes of one kind at one stage, with their queue rule and opening schedule."""
 
-    def __init__(self, port: Port, stage: StageLanes, name: str, spec, tie_break) -> None:
+    def __init__(
+        self, port: Port, stage: StageLanes, name: str, spec: LaneGroupSpec, tie_break: Draws
+    ) -> None:
         self.port = port
         self.env = port.env
         self.stage = stage
@@ -197,8 +202,9 @@ class LaneGroup:
                     lane.listed = True
 
     def close_hour(self, hour: int, end: float, counted: bool) -> None:
-        """Add the parts of waits and inspections still running at ``end`` to the hour, then
-        write the hour's row."""
+        """Add the parts of waits and inspections still running at ``end`` to the hour (or to
+        its part since the last cut at the warm-up or horizon), then write its row if
+        ``counted``."""
         stats = self.stats
         hour_start = stats.hour_start
         waiting = list(self.line)
@@ -246,6 +252,7 @@ class LaneGroup:
         """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
         stats = self.stats
         if self.per_lane:
+            assert lane is not None  # per-lane groups always name the lane (see ``length``)
             lane.count += 1
             position = lane.free_booth() if not lane.line else None
             if position is not None:
@@ -274,7 +281,7 @@ class StageLanes:
     """The lane groups of one stage and the rule by which a traveller picks among them."""
 
     def __init__(
-        self, port: Port, name: str, index: int, spec, tie_break: Callable[[str], Draws]
+        self, port: Port, name: str, index: int, spec: Stage, tie_break: Callable[[str], Draws]
     ) -> None:
         self.port = port
         self.name = name
@@ -307,7 +314,7 @@ class StageLanes:
                     ties += 1
                     if tie_break() * ties < 1.0:
                         group, lane = candidate, candidate_lane
-        if length == float("inf"):
+        if group is None or length == float("inf"):
             first = groups[0].stats
             first.waiting += 1
             first.max_waiting = max(first.max_waiting, first.waiting)

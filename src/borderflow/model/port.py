@@ -13,9 +13,10 @@ same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import simpy
 
 from .. import economics
@@ -25,7 +26,16 @@ from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
 from .events import At
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
-from .sampling import quantile_function
+from .sampling import Transform, quantile_function
+
+Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
+"""How a traveller joins a line at a stage, among the lane groups that serve its stream."""
+Leg = tuple[Join, tuple[LaneGroup, ...], float]
+"""A stage a traveller visits: how it joins a line there, the lane groups that serve its
+stream, and its inspection time (s)."""
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Callable[[], float], tuple[float, Draws] | None]
+"""A stage of a stream's route: how to join a line there, the lane groups that serve the
+stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
 
 DAY = 24 * HOUR
 DRAIN_LIMIT = 7 * DAY
@@ -41,6 +51,7 @@ class Traveller:
         "bucket",
         "counted",
         "legs",
+        "wait_leg",
         "step",
         "stage_arrival",
         "start",
@@ -55,9 +66,12 @@ class Traveller:
         """The hour of arrival this traveller's wait is reported under."""
         self.counted = counted
         """False for travellers who arrive during the warm-up."""
-        self.legs: list[tuple[Callable, tuple[LaneGroup, ...], float]] = []
+        self.legs: list[Leg] = []
         """The stages this traveller visits, in order (referrals already decided): for each, how
         it joins a line there, the lane groups that serve its stream, and its inspection time."""
+        self.wait_leg = -1
+        """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
+        -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
@@ -75,9 +89,9 @@ class StreamRuntime:
         spec = scenario.streams[name]
         self.name = name
         self.rates = scenario.week_rates(name)
-        self.wait_stage = port.stages[spec.wait_until or spec.route[0]]
-        """The stage whose inspection ends the published wait."""
-        self.route = []
+        self.wait_index = spec.route.index(spec.wait_until or spec.route[0])
+        """Position in the route of the stage whose inspection ends the published wait."""
+        self.route: list[RouteStage] = []
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
             share = stage.visit_share(name)
@@ -92,10 +106,12 @@ class StreamRuntime:
                 (
                     groups[0].join_alone if single_line else port.stages[stage_name].join,
                     groups,
-                    Draws(lambda n, r=rng_service, f=transform: f(r.random(n))),
+                    Draws(_inverted(rng_service, transform)),
                     None if share >= 1 else (share, Draws(rng_visit.random)),
                 )
             )
+        self.before_wait = {id(groups) for _, groups, _, _ in self.route[: self.wait_index]}
+        """The stages before the wait stage on the route (by their lane groups' identity)."""
         gaps = generator(seed, replication, f"arrivals/{name}")
         self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
         """Arrival times (s) of this stream's travellers, in order."""
@@ -109,14 +125,30 @@ class StreamRuntime:
         bucket = self.bucket
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        bucket.pending += 1
         t = Traveller(self, arrival, bucket, arrival >= self.warmup)
         legs = t.legs
         for enter, groups, service, referral in self.route:
             needs = service()
             if referral is None or referral[1]() < referral[0]:
                 legs.append((enter, groups, needs))
+        # where the published wait ends: at the wait stage, or, for a traveller who skips it,
+        # at the first stage it visits after it; with none, the wait is 0
+        wait_leg = (0 if legs else -1) if self.wait_index == 0 else self._wait_leg(legs)
+        if wait_leg < 0:
+            if t.counted:
+                bucket.waits.append(0.0)
+        else:
+            t.wait_leg = wait_leg
+            bucket.pending += 1
         return t
+
+    def _wait_leg(self, legs: list[Leg]) -> int:
+        """Index of the first of ``legs`` at or after the wait stage on the route, or -1."""
+        before = self.before_wait
+        for i, (_, groups, _) in enumerate(legs):
+            if id(groups) not in before:
+                return i
+        return -1
 
 
 class Port:
@@ -129,6 +161,7 @@ class Port:
         self.warmup = scenario.warmup
         self.tracing = trace
         self.trace_rows: list[tuple] = []
+
         def tie_break(where: str) -> Draws:
             # one stream per stage and lane group, so that a what-if in one lane group does not
             # reshuffle the tie-breaks of the others (common random numbers)
@@ -147,6 +180,10 @@ class Port:
         self.inside = 0
         self.inside_at_horizon = 0
         self.emptied: simpy.Event | None = None
+        self.hour = 0
+        """The hour the clock is in."""
+        self.lanes_closed = 0.0
+        """Until when (s) the lane statistics have been closed."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -159,10 +196,7 @@ class Port:
         self.inside += 1
         if self.tracing:
             t.trace = []
-        if not t.legs:  # referred nowhere, not even to primary: through at once
-            t.bucket.pending -= 1
-            if t.counted:
-                t.bucket.waits.append(0.0)
+        if not t.legs:  # referred nowhere, not even to primary: through at once (wait 0)
             self.leave(t)
             return
         self.queue_at_stage(t)
@@ -178,9 +212,10 @@ class Port:
 
         The port's published wait ends when the traveller reaches the booth of its stream's
         ``wait_until`` stage (primary inspection: the first stage of the route, unless the
-        scenario says otherwise, e.g. US primary after Mexican export for trucks).
+        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
+        does not visit that stage, of the first stage it visits after it (``t.wait_leg``).
         """
-        if stage is t.stream.wait_stage:
+        if t.step == t.wait_leg:
             bucket = t.bucket
             bucket.pending -= 1
             if t.counted:
@@ -190,7 +225,9 @@ class Port:
             stats.stage_wait_sum[stage.index] += now - t.stage_arrival
             stats.stage_visits[stage.index] += 1
         if t.trace is not None:
-            t.trace.append((stage.name, t.lane.group.name, t.lane.index, t.stage_arrival, now))
+            lane = t.lane
+            assert lane is not None  # set by the lane before it calls this
+            t.trace.append((stage.name, lane.group.name, lane.index, t.stage_arrival, now))
 
     def inspection_ended(self, t: Traveller) -> None:
         """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
@@ -211,7 +248,7 @@ class Port:
         if t.counted:
             stats.time_in_port_sum += now - t.arrival
             stats.exits += 1
-        if self.warmup <= now <= self.horizon:
+        if self.warmup <= now < self.horizon:
             stats.exits_counted += 1
         if t.trace is not None:
             self.trace_rows.append((t.stream.name, t.arrival, tuple(t.trace), now))
@@ -231,7 +268,7 @@ class Port:
             env = self.env
             At(env, time - env._now, stream, self.arrive)
 
-    def clock(self):
+    def clock(self) -> Generator[simpy.Event, None, None]:
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
         env = self.env
         while True:
@@ -248,23 +285,36 @@ class Port:
         """Close the statistics of the hour before ``self.hour`` (at its end)."""
         hour = self.hour
         if hour > 0:
-            previous = hour - 1
-            # an hour is reported when it overlaps the counted period [warmup, horizon)
-            counted = previous * HOUR < self.horizon and hour * HOUR > self.warmup
-            for stage in self.stages.values():
-                for group in stage.groups.values():
-                    group.close_hour(previous, hour * HOUR, counted)
+            self.close_lane_hours(hour - 1, hour * HOUR)
         for stream in self.streams.values():
             stream.stats.finish_hours(before=hour)
+
+    def close_lane_hours(self, hour: int, end: float) -> None:
+        """Close the lane statistics of ``hour`` from where they were last closed to ``end``.
+
+        That is the whole hour, or, in an hour that the warm-up or the horizon cuts, the part
+        before or after the cut: a part is reported when it lies in the counted period
+        [warmup, horizon), and then averaged over its own length.
+        """
+        counted = self.lanes_closed < self.horizon and end > self.warmup
+        for stage in self.stages.values():
+            for group in stage.groups.values():
+                group.close_hour(hour, end, counted)
+        self.lanes_closed = end
 
     def run(self) -> None:
         """Run arrivals until the horizon, then let the port empty."""
         env = self.env
-        self.hour = 0
         env.process(self.clock())
         for stream in self.streams.values():
             self.expect(stream)
+        # a warm-up or horizon inside an hour cuts that hour's lane statistics in two
+        if self.warmup % HOUR:
+            env.run(until=self.warmup)
+            self.close_lane_hours(int(self.warmup // HOUR), self.warmup)
         env.run(until=self.horizon)
+        if self.horizon % HOUR:
+            self.close_lane_hours(int(self.horizon // HOUR), self.horizon)
         self.inside_at_horizon = self.inside
         if self.inside:
             self.emptied = env.event()
@@ -276,6 +326,37 @@ class Port:
             self.close_hour()
         for stream in self.streams.values():
             stream.stats.finish_hours()
+
+    def unfinished(self) -> dict[str, dict[str, int]]:
+        """Per stream: its counted arrivals, the travellers still inside now (the run stopped
+        at the drain limit), and the counted ones among them whose published wait has not
+        ended, so that it is in no statistic."""
+        inside = dict.fromkeys(self.streams, 0)
+        no_wait = dict.fromkeys(self.streams, 0)
+
+        def count(travellers: Iterable[Traveller], in_booth: bool) -> None:
+            for t in travellers:
+                name = t.stream.name
+                inside[name] += 1
+                # in a line, the wait is not over at the wait stage; in a booth, it is
+                if t.counted and (t.step < t.wait_leg or (t.step == t.wait_leg and not in_booth)):
+                    no_wait[name] += 1
+
+        for stage in self.stages.values():
+            count((t for t, _ in stage.held), False)
+            for group in stage.groups.values():
+                count(group.line, False)
+                for lane in group.lanes:
+                    count(lane.line, False)
+                    count((t for t in lane.slots if t is not None), True)
+        return {
+            name: {
+                "arrivals": stream.stats.count + no_wait[name],
+                "inside": inside[name],
+                "waits_missing": no_wait[name],
+            }
+            for name, stream in self.streams.items()
+        }
 
 
 @dataclass
@@ -294,6 +375,10 @@ class ReplicationResult:
     trace: list[tuple] | None = field(default=None)
     """With tracing: (stream, arrival_s, ((stage, group, lane, queued_s, start_s, end_s), ...),
     exit_s) per traveller."""
+    unfinished: dict[str, dict[str, int]] = field(default_factory=dict)
+    """stream -> ``arrivals`` (counted), ``inside`` (travellers of the stream still inside
+    when the run stopped at the drain limit, counted or not) and ``waits_missing`` (counted
+    arrivals among them whose published wait had not ended: in no wait statistic)."""
 
 
 def simulate(
@@ -349,6 +434,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         spec = scenario.streams[name]
         rate = economics.rates(spec.mode, scenario.economics, scenario.emissions)
         delay = sum(s.stage_wait_sum)  # queueing at every stage, counted travellers only
+        assert spec.occupants is not None  # the schema sets it from the mode
         m.update(economics.delay_metrics(delay, spec.occupants, rate))
         for key in economics.METRICS:
             delay_totals[key] += m[key]
@@ -360,6 +446,7 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         totals["exits"] += s.exits
         totals["exits_counted"] += s.exits_counted
         all_hist = _add(all_hist, s.histogram)
+    assert all_hist is not None  # a scenario has at least one stream
     everyone = _stream_metrics(
         totals["count"],
         totals["wait_sum"],
@@ -370,14 +457,14 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         totals["exits_counted"],
         counted_hours,
     )
-    for stage_name, stage in port.stages.items():
+    for stage_name, lanes in port.stages.items():
         visits = stage_n[stage_name]
         everyone[f"{stage_name}.visits"] = float(visits)
         everyone[f"{stage_name}.wait_mean_min"] = (
             stage_sum[stage_name] / visits / 60 if visits else math.nan
         )
-        busy = sum(g.stats.total_busy for g in stage.groups.values())
-        staffed = sum(g.stats.total_staffed for g in stage.groups.values())
+        busy = sum(g.stats.total_busy for g in lanes.groups.values())
+        staffed = sum(g.stats.total_staffed for g in lanes.groups.values())
         everyone[f"{stage_name}.utilization"] = busy / staffed if staffed else math.nan
     everyone.update(delay_totals)
     metrics["all"] = everyone
@@ -393,8 +480,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
             hourly.append((hour // 24, hour % 24, name, n, mean / 60, p95 / 60))
     hourly.sort(key=lambda row: (row[0], row[1]))
     lanes_hourly = []
-    for stage_name, stage in port.stages.items():
-        for group_name, group in stage.groups.items():
+    for stage_name, lanes in port.stages.items():
+        for group_name, group in lanes.groups.items():
             for hour, lanes_open, util, queue_mean, queue_max in group.stats.rows:
                 lanes_hourly.append(
                     (
@@ -422,10 +509,16 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         lanes_hourly,
         checks,
         port.trace_rows if port.tracing else None,
+        unfinished=port.unfinished(),
     )
 
 
-def _add(a, b):
+def _inverted(rng: np.random.Generator, transform: Transform) -> Callable[[int], np.ndarray]:
+    """``n`` draws of a distribution by inversion of ``rng``'s uniforms."""
+    return lambda n: transform(rng.random(n))
+
+
+def _add(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     if a is None:
         return b.copy()
     if len(b) > len(a):
@@ -435,7 +528,14 @@ def _add(a, b):
 
 
 def _stream_metrics(
-    count, wait_sum, wait_max, histogram, tip, exits, exits_counted, counted_hours
+    count: float,
+    wait_sum: float,
+    wait_max: float,
+    histogram: np.ndarray,
+    tip: float,
+    exits: float,
+    exits_counted: float,
+    counted_hours: float,
 ) -> dict[str, float]:
     nan = math.nan
     return {

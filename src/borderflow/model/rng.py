@@ -9,6 +9,7 @@ needs (common random numbers), and adding a stream to a scenario does not change
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class Draws:
 
     __slots__ = ("_draw", "_values", "_next")
 
-    def __init__(self, draw):
+    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
         self._draw = draw
         self._values: list[float] = []
         self._next = 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
-from scipy import special
+from scipy import special  # type: ignore[import-untyped]
 
 from ..scenario.schema import Distribution
 
@@ -34,13 +35,14 @@ def quantile_function(d: Distribution) -> Transform:
         return lambda u: scale * special.gammaincinv(shape, u)
     if d.dist == "uniform":
         if d.min is not None:
-            low, high = d.min, d.max
+            low, high = d.min, cast(float, d.max)
         else:
             half = math.sqrt(3) * cv * mean
             low, high = mean - half, mean + half
         return lambda u: low + (high - low) * u
     if d.dist == "triangular":
-        a, c, b = d.min, d.mode, d.max
+        # the schema requires all three for a triangular distribution
+        a, c, b = cast(float, d.min), cast(float, d.mode), cast(float, d.max)
         split = (c - a) / (b - a)
 
         def triangular(u: np.ndarray) -> np.ndarray:
