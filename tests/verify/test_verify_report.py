@@ -39,7 +39,7 @@ def test_cli_verify_writes_markdown_and_exits_0(tmp_path, capsys):
 
 
 def test_cli_verify_bad_input_exits_2(capsys):
-    assert main(["verify", "--case", "nope"]) == 2
+    assert main(["verify", "--case", "nope", "-j", "1"]) == 2
     assert "unknown case nope" in capsys.readouterr().err
     assert main(["verify", "--jobs", "0"]) == 2
 
