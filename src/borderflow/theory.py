@@ -42,7 +42,7 @@ import operator
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -434,7 +434,7 @@ def _finite_support(dist: FrozenDistribution) -> tuple[np.ndarray, np.ndarray] |
     base = getattr(dist, "dist", None)
     xk = getattr(base, "xk", None)
     pk = getattr(base, "pk", None)
-    if xk is None or pk is None or getattr(dist, "args", ()) or getattr(dist, "kwds", {}):
+    if xk is None or pk is None or getattr(dist, "args", None) or getattr(dist, "kwds", None):
         return None
     return np.asarray(xk, dtype=float), np.asarray(pk, dtype=float)
 
@@ -583,12 +583,13 @@ def _generator(lam: float, c: int, mu: float, n_max: int) -> sp.csc_matrix:
     return sp.bmat([[q, None], [weights, sp.csr_matrix((3, 3))]], format="csc")
 
 
-def _initial_vector(initial) -> np.ndarray:
+def _initial_vector(initial: int | Sequence[float] | None) -> np.ndarray:
     if initial is None:
         return np.array([1.0])
     arr = np.asarray(initial, dtype=float)
     if arr.ndim == 0:
-        n0 = _integer("initial number in system", initial, 0)
+        # a scalar: a number in system (_integer rejects what is not integral)
+        n0 = _integer("initial number in system", cast(int, initial), 0)
         p = np.zeros(n0 + 1)
         p[n0] = 1.0
         return p

@@ -200,7 +200,7 @@ def test_bad_input_is_reported_as_file_line_column(tmp_path, monkeypatch, comman
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    args = [command, "port.yaml"] + (["-r", "1", "-q"] if command == "run" else [])
+    args = [command, "port.yaml"] + (["-r", "1", "-q", "-j", "1"] if command == "run" else [])
     code, out, err = cli(*args)
     assert code == 2
     assert out == ""
@@ -218,7 +218,7 @@ def test_bad_input_is_reported_as_file_line_column(tmp_path, monkeypatch, comman
 def test_open_lanes_above_the_lane_count_on_the_cli(tmp_path, monkeypatch, command):
     (tmp_path / "port.yaml").write_text(port(("{lanes: 2}", "{lanes: 2, open: 3}")), "utf-8")
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli(command, "port.yaml", *(["-q"] if command == "run" else []))
+    code, out, err = cli(command, "port.yaml", *(["-q", "-j", "1"] if command == "run" else []))
     assert (code, out) == (2, "")
     assert "Traceback" not in err
     # at the lane group or at its 'open' key, both on line 11
@@ -232,7 +232,9 @@ def test_bad_input_in_a_separate_process(tmp_path, command):
         port(("replications: 2", "replicatons: 2"), ("[primary, secondary]", "[primary, xray]")),
         encoding="utf-8",
     )
-    done = subprocess_cli(command, "port.yaml", cwd=tmp_path)
+    done = subprocess_cli(
+        command, "port.yaml", *(["-j", "1"] if command == "run" else []), cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
@@ -249,7 +251,9 @@ def test_a_missing_file(tmp_path, monkeypatch):
 
 
 def test_a_bad_override(tmp_path):
-    code, _, err = cli("run", EXAMPLE, "-r", "1", "-q", "--set", "stages.primary.lanez=3")
+    code, _, err = cli(
+        "run", EXAMPLE, "-j", "1", "-r", "1", "-q", "--set", "stages.primary.lanez=3"
+    )
     assert code == 2
     assert "Traceback" not in err
     assert (
@@ -266,21 +270,21 @@ def test_an_override_that_breaks_the_scenario(tmp_path):
 
 
 def test_replications_must_be_positive(tmp_path):
-    code, out, err = cli("run", EXAMPLE, "-r", "0", "-o", tmp_path / "out")
+    code, out, err = cli("run", EXAMPLE, "-j", "1", "-r", "0", "-o", tmp_path / "out")
     assert code == 2
     assert "--replications" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
 def test_a_negative_seed_is_bad_input():
-    code, _, err = cli("run", EXAMPLE, "-r", "1", "-q", "--seed", "-1")
+    code, _, err = cli("run", EXAMPLE, "-j", "1", "-r", "1", "-q", "--seed", "-1")
     assert "Traceback" not in err
     assert code == 2
 
 
 def test_an_output_directory_that_cannot_be_made(tmp_path):
     (tmp_path / "taken").write_text("a file, not a directory\n", encoding="utf-8")
-    code, _, err = cli("run", EXAMPLE, "-r", "1", "-q", "-o", tmp_path / "taken" / "out")
+    code, _, err = cli("run", EXAMPLE, "-j", "1", "-r", "1", "-q", "-o", tmp_path / "taken" / "out")
     assert "Traceback" not in err
     assert code == 2
 
@@ -306,7 +310,7 @@ def test_version():
 def example_run(tmp_path_factory):
     """``borderflow run example.yaml -r 2 -o DIR``: (DIR, exit code, stdout, stderr)."""
     directory = tmp_path_factory.mktemp("example-run")
-    code, out, err = cli("run", EXAMPLE, "-r", "2", "-o", directory)
+    code, out, err = cli("run", EXAMPLE, "-j", "1", "-r", "2", "-o", directory)
     return directory, code, out, err
 
 
@@ -444,7 +448,7 @@ def test_run_json(example_run):
 
 def test_the_same_command_twice_gives_the_same_files(example_run, tmp_path):
     first = example_run[0]
-    code, _, _ = cli("run", EXAMPLE, "-r", "2", "-q", "-o", tmp_path)
+    code, _, _ = cli("run", EXAMPLE, "-j", "1", "-r", "2", "-q", "-o", tmp_path)
     assert code == 0
     for name in TABLES:
         assert (tmp_path / name).read_bytes() == (first / name).read_bytes(), name
@@ -456,7 +460,7 @@ def test_the_same_command_twice_gives_the_same_files(example_run, tmp_path):
 
 
 def test_a_separate_process_writes_the_same_files(example_run, tmp_path):
-    done = subprocess_cli("run", EXAMPLE, "-r", "2", "-q", "-o", tmp_path)
+    done = subprocess_cli("run", EXAMPLE, "-j", "1", "-r", "2", "-q", "-o", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     for name in TABLES:
@@ -464,7 +468,7 @@ def test_a_separate_process_writes_the_same_files(example_run, tmp_path):
 
 
 def test_the_seed_changes_the_results(example_run, tmp_path):
-    code, _, _ = cli("run", EXAMPLE, "-r", "2", "-q", "--seed", "7", "-o", tmp_path)
+    code, _, _ = cli("run", EXAMPLE, "-j", "1", "-r", "2", "-q", "--seed", "7", "-o", tmp_path)
     assert code == 0
     assert (tmp_path / "replications.csv").read_bytes() != (
         example_run[0] / "replications.csv"
@@ -480,7 +484,7 @@ def _summary_value(directory: Path, stream: str, metric: str) -> float:
 
 def test_fewer_lanes_give_longer_waits(example_run, tmp_path):
     item = "stages.primary.lanes.general.open=1"
-    code, _, _ = cli("run", EXAMPLE, "-r", "2", "-q", "--set", item, "-o", tmp_path)
+    code, _, _ = cli("run", EXAMPLE, "-j", "1", "-r", "2", "-q", "--set", item, "-o", tmp_path)
     assert code == 0
     before = _summary_value(example_run[0], "car_general", "wait_mean_min")
     after = _summary_value(tmp_path, "car_general", "wait_mean_min")
@@ -491,7 +495,7 @@ def test_fewer_lanes_give_longer_waits(example_run, tmp_path):
 
 
 def test_trace_has_one_row_per_traveller(tmp_path):
-    code, _, _ = cli("run", EXAMPLE, "-r", "2", "-q", "--trace", "-o", tmp_path)
+    code, _, _ = cli("run", EXAMPLE, "-j", "1", "-r", "2", "-q", "--trace", "-o", tmp_path)
     assert code == 0
     columns, rows = read_csv(tmp_path / "trace.csv")
     assert columns[:3] == ["replication", "stream", "arrival_min"]
@@ -516,7 +520,7 @@ def test_trace_has_one_row_per_traveller(tmp_path):
 
 
 def test_quiet_run_prints_nothing(tmp_path):
-    code, out, err = cli("run", EXAMPLE, "-r", "1", "-q", "-o", tmp_path)
+    code, out, err = cli("run", EXAMPLE, "-j", "1", "-r", "1", "-q", "-o", tmp_path)
     assert (code, out, err) == (0, "", "")
     assert (tmp_path / "summary.csv").exists()
 
@@ -526,7 +530,7 @@ SAN_YSIDRO = SCENARIOS / "san_ysidro_weekday.yaml"
 
 @pytest.mark.skipif(not SAN_YSIDRO.exists(), reason="the San Ysidro scenario is not written yet")
 def test_san_ysidro_runs(tmp_path):
-    code, _, err = cli("run", SAN_YSIDRO, "-r", "1", "-q", "-o", tmp_path)
+    code, _, err = cli("run", SAN_YSIDRO, "-j", "1", "-r", "1", "-q", "-o", tmp_path)
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*TABLES, "run.json"])
     scenario = load_scenario(SAN_YSIDRO)

@@ -105,11 +105,11 @@ def test_report_command(run_dir: Path, tmp_path: Path) -> None:
 
 
 def test_run_with_plot(tmp_path: Path) -> None:
-    code, out, err = cli("run", EXAMPLE, "-r", "1", "-o", tmp_path / "out", "--plot")
+    code, out, err = cli("run", EXAMPLE, "-r", "1", "-j", "1", "-o", tmp_path / "out", "--plot")
     assert code == 0, err
     assert sorted(f.stem for f in (tmp_path / "out" / "plots").iterdir()) == RUN_FIGURES
     assert "wait_by_hour.png" in out
-    code, _, err = cli("run", EXAMPLE, "-r", "1", "--plot")
+    code, _, err = cli("run", EXAMPLE, "-r", "1", "-j", "1", "--plot")
     assert code == 2 and "--plot: needs -o DIR" in err
 
 

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from borderflow.cli import main
 from borderflow.model import lanes, port, sampling
-from borderflow.verify import verify
+from borderflow.verify import CATALOGUE, Plan, verify
+
+# Smaller plans than the quick run's, as small as lets the *correct* model still pass every
+# check, half-width bounds included (checked with these seeds: every correct interval within
+# 0.5 of its half-width of the theory, every half-width under 90% of its bound). A half-width
+# here is that of a Bonferroni interval, about 3 to 4 standard errors.
+MM1_RHO50 = Plan(20, "260 h", "20 h")  # quick: 720 h; mean-wait half-width 5.5% (bound 8%)
+MD1_RHO80 = Plan(20, "300 h", "20 h")  # quick: 520 h; Lq half-width 5.6% (bound 8%)
+SERVICE_TIMES = Plan(20, samples=30_000)  # quick: 40,000 draws; exponential mean 0.7% (1%)
+TIME_VARYING_DAY = Plan(500)  # quick: 800 days; day's mean queue half-width 6.9% (bound 8%)
+STACKED_SATURATED = Plan(10, "26 h", "2 h")  # quick: 20 x 52 h; throughput 1.1% (bound 2%)
+
+
+def _smaller(monkeypatch, **plans: Plan) -> None:
+    """Run the cases named with ``plans`` as their quick plans (tests run them in-process)."""
+    for name, plan in plans.items():
+        monkeypatch.setitem(CATALOGUE, name, dataclasses.replace(CATALOGUE[name], quick=plan))
 
 
 @pytest.fixture
@@ -39,7 +57,11 @@ def _failed(report):
 
 
 @pytest.mark.usefixtures("slow_service")
-def test_service_ten_percent_slower_fails():
+def test_service_ten_percent_slower_fails(monkeypatch):
+    # Margins with the broken model: the theory lies 4.6 half-widths from the mean wait of
+    # mm1_rho50, 7 from its utilisation, 6 from md1_rho80's mean wait, 34 from the lognormal
+    # mean; Little's law and the CVs stay within half a half-width.
+    _smaller(monkeypatch, mm1_rho50=MM1_RHO50, md1_rho80=MD1_RHO80, service_times=SERVICE_TIMES)
     # In this process (jobs=1), so the patch is what the replications run.
     report = verify(quick=True, cases=["mm1_rho50", "md1_rho80", "service_times"], jobs=1)
     assert not report.passed
@@ -59,7 +81,11 @@ def test_service_ten_percent_slower_fails():
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("lanes_never_close")
-def test_lanes_that_never_close_fail():
+def test_lanes_that_never_close_fail(monkeypatch):
+    # Margins with the broken model: the theory lies 2.8 half-widths (about 9 standard errors)
+    # from the day's mean queue, more than 100 from the hours after the closings. Fewer days
+    # would make the correct model's day interval wider than its 8% bound.
+    _smaller(monkeypatch, time_varying_day=TIME_VARYING_DAY, mm1_rho50=MM1_RHO50)
     report = verify(quick=True, cases=["time_varying_day", "mm1_rho50"], jobs=1)
     assert report.failed_cases() == ["time_varying_day"]
     failed = _failed(report)
@@ -73,7 +99,9 @@ def test_lanes_that_never_close_fail():
 
 
 @pytest.mark.usefixtures("slow_service")
-def test_cli_exits_3_when_a_case_fails(tmp_path, capsys):
+def test_cli_exits_3_when_a_case_fails(tmp_path, capsys, monkeypatch):
+    # the broken throughput is 9 half-widths below the theory (83.2 against 92.0 an hour)
+    _smaller(monkeypatch, stacked_saturated=STACKED_SATURATED)
     out = tmp_path / "verification.md"
     code = main(["verify", "--quick", "--case", "stacked_saturated", "-j", "1", "-o", str(out)])
     assert code == 3

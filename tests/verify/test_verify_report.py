@@ -10,11 +10,19 @@ def test_markdown_page_has_rule_table_and_notes():
     report = verify(quick=True, cases=["stacked_saturated"], jobs=1)
     page = report.to_markdown()
     assert page.startswith("# Verification: borderflow against queueing theory")
-    for heading in ("## Result", "## How to reproduce", "## The cases", "## The pass rule",
-                    "## Table", "## Notes by case"):
+    for heading in (
+        "## Result",
+        "## How to reproduce",
+        "## The cases",
+        "## The pass rule",
+        "## Table",
+        "## Notes by case",
+    ):
         assert heading in page
-    header = ("| case | quantity | theory | simulated | 95% CI (simultaneous) | error | ½-width "
-              "| bound | result |")
+    header = (
+        "| case | quantity | theory | simulated | 95% CI (simultaneous) | error | ½-width "
+        "| bound | result |"
+    )
     assert header in page
     rows = [line for line in page.splitlines() if line.startswith("| `stacked_saturated` |")]
     assert len(rows) == len(report.rows) + 1  # + its line in the list of cases
@@ -39,7 +47,7 @@ def test_cli_verify_writes_markdown_and_exits_0(tmp_path, capsys):
 
 
 def test_cli_verify_bad_input_exits_2(capsys):
-    assert main(["verify", "--case", "nope"]) == 2
+    assert main(["verify", "--case", "nope", "-j", "1"]) == 2
     assert "unknown case nope" in capsys.readouterr().err
     assert main(["verify", "--jobs", "0"]) == 2
 

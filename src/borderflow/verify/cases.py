@@ -183,6 +183,8 @@ def _frozen(d: Distribution, unit: float) -> theory.FrozenDistribution:
     if d.dist in ("lognormal", "gamma", "uniform"):
         return theory.service_distribution(d.dist, mean / unit, cv)
     if d.dist == "triangular":
+        if d.min is None or d.mode is None or d.max is None:  # the schema requires all three
+            raise CaseError("triangular inspection times need min, mode and max")
         low, mode, high = d.min / unit, d.mode / unit, d.max / unit
         return stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
     raise CaseError(f"no closed form for {d.dist} inspection times here")
