@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import cast
 
 import numpy as np
-from scipy import special  # type: ignore[import-untyped]
+from scipy import special
 
 from ..scenario.schema import Distribution
 

@@ -617,7 +617,7 @@ class SweepData:
         parsed = [parse_value(p[parameter]) for p in self.points.values()]
         units = {unit for _, unit in parsed}
         if all(isinstance(v, float) for v, _ in parsed) and len(units) == 1:
-            return sorted({v for v, _ in parsed}), units.pop()  # type: ignore[type-var]
+            return sorted({v for v, _ in parsed}), units.pop()
         raw = [p[parameter] for p in self.points.values()]
         return list(dict.fromkeys(raw)), ""
 

@@ -205,9 +205,9 @@ def _simulate_all(
     parts: dict[tuple[str, int], list[Summary]] = {}
     with executor_for(jobs) as pool:
         for done, (key, summaries) in enumerate(run_chunks(chunks, pool), 1):
-            parts[key] = summaries  # type: ignore[index]
+            parts[key] = summaries
             if progress:
-                progress(done, len(chunks), key[0])  # type: ignore[index]
+                progress(done, len(chunks), key[0])
     out: dict[str, list[Summary]] = {case.name: [] for case in cases}
     for (name, _), summaries in sorted(parts.items(), key=lambda kv: kv[0]):
         out[name].extend(summaries)
