@@ -48,6 +48,7 @@ from .model import ReplicationResult
 from .runner import expected_travellers, resolve, whole
 from .scenario import Problem, Scenario, ScenarioError, load_scenario
 from .scenario.schema import HOURS
+from .scenario.units import DAY, HOUR
 from .theory import allen_cunneen
 
 MIN_STEP_WAIT = 1.0
@@ -300,7 +301,7 @@ def _pool_capacity(scenario: Scenario, stream: str, scale: float) -> tuple[np.nd
     stage = scenario.streams[stream].route[0]
     spec = scenario.stages[stage]
     groups, streams = next((g, s) for g, s in pools(scenario, stage) if stream in s)
-    mean = spec.service_for(stream).moments[0] * scale / 3600
+    mean = spec.service_for(stream).moments[0] * scale / HOUR
     day = counted_day(scenario)
     booths = np.zeros(HOURS)
     for g in groups:
@@ -317,7 +318,7 @@ def fluid_start(
     capacity, booths = _pool_capacity(scenario, stream, scale)
     stage = scenario.streams[stream].route[0]
     mean_h, cv = scenario.stages[stage].service_for(stream).moments
-    mean_h = mean_h * scale / 3600
+    mean_h = mean_h * scale / HOUR
     queue = target / 60 * capacity  # vehicles ahead of an arrival in each hour
     rates = np.zeros(HOURS)
     for h in range(HOURS):
@@ -331,7 +332,7 @@ def fluid_start(
 
 def counted_day(scenario: Scenario) -> int:
     """Day of the week (0 = Monday) of the first counted day."""
-    return scenario.week_days()[int(scenario.warmup // 86400) % 7]
+    return scenario.week_days()[int(scenario.warmup // DAY) % 7]
 
 
 def daily_volume(scenario: Scenario, stream: str) -> float:
@@ -456,7 +457,7 @@ def calibrate(
         observed = read_observed(
             observed, column, _days(months, "months"), _days(weekdays, "weekdays")
         )
-    if scenario.horizon - scenario.warmup < 86400:
+    if scenario.horizon - scenario.warmup < DAY:
         raise ArgumentError("calibration needs at least one counted day (horizon - warmup >= 24 h)")
     reduced = _first_stage_pool(scenario, stream)
     work = (replications, expected_travellers(reduced) * replications)

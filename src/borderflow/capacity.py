@@ -126,7 +126,7 @@ def hourly_load(scenario: Scenario, day: int = 0) -> list[PoolHour]:
             for hour in range(HOURS):
                 arrivals = sum(rates[s][hour] * spec.visit_share(s) for s in streams)
                 work = sum(
-                    rates[s][hour] * spec.visit_share(s) * spec.service_for(s).moments[0] / 3600
+                    rates[s][hour] * spec.visit_share(s) * spec.service_for(s).moments[0] / HOUR_S
                     for s in streams
                 )
                 capacity = sum(spec.lanes[g].open_at(hour, day) * worth[g] for g in groups)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .scenario.units import HOUR
+
 CO2_G_PER_GAL = {"gasoline": 8887.0, "diesel": 10180.0, "none": 0.0}
 """EPA, Greenhouse Gas Emissions from a Typical Passenger Vehicle (gasoline, diesel)."""
 
@@ -93,7 +95,7 @@ def rates(mode: str, economics: Any = None, emissions: Any = None) -> dict[str, 
 
 def delay_metrics(delay_seconds: float, occupants: float, rate: dict[str, Any]) -> dict[str, float]:
     """Money, fuel and emissions of ``delay_seconds`` of vehicle time spent queueing."""
-    vehicle_hours = delay_seconds / 3600
+    vehicle_hours = delay_seconds / HOUR
     person_hours = vehicle_hours * occupants
     fuel = vehicle_hours * rate["idle_fuel_gal_per_h"]
     return {

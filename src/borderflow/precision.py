@@ -22,6 +22,7 @@ from .analysis import Estimate, estimate, metric_names
 from .errors import InputError
 from .model import simulate
 from .scenario import Scenario
+from .scenario.units import HOUR
 
 
 class PrecisionError(InputError, ValueError):
@@ -101,7 +102,7 @@ def _hint(name: str, known: Iterable[str]) -> str:
 def metric_names_of(scenario: Scenario) -> dict[str, list[str]]:
     """The metrics each stream of ``scenario`` reports, read from one replication of its first
     hour (the names depend on the streams, routes and stages, not on how long it runs)."""
-    probe = scenario.model_copy(update={"horizon": min(scenario.horizon, 3600.0), "warmup": 0.0})
+    probe = scenario.model_copy(update={"horizon": min(scenario.horizon, HOUR), "warmup": 0.0})
     return metric_names([simulate(probe, scenario.seed, 0).metrics])
 
 

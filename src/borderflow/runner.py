@@ -108,8 +108,8 @@ class RunResult:
     def hourly_rows(self) -> list[tuple]:
         """Rows of ``hourly.csv``: every counted hour of every stream, empty hours included."""
         rows = []
-        first = int(self.scenario.warmup // 3600)
-        last = math.ceil(self.scenario.horizon / 3600)
+        first = int(self.scenario.warmup // HOUR)
+        last = math.ceil(self.scenario.horizon / HOUR)
         streams = list(self.scenario.streams)
         for r in self.replications:
             known = {(day, hour, stream): row for day, hour, stream, *row in r.hourly}

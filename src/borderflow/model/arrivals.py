@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from ..scenario.units import HOUR
 from .rng import BLOCK
-
-HOUR = 3600.0
 
 
 def arrival_times(

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-HOUR = 3600.0
+from ..scenario.units import HOUR
+
 BIN = 1.0
 """Width (s) of the wait histogram bins used for whole-run percentiles."""
 

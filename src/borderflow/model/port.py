@@ -21,8 +21,9 @@ import simpy
 
 from .. import economics
 from ..scenario.schema import Scenario
+from ..scenario.units import DAY, HOUR
 from .arrivals import arrival_times
-from .collect import HOUR, HourBucket, StreamStats, histogram_percentile
+from .collect import HourBucket, StreamStats, histogram_percentile
 from .events import At
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
@@ -37,7 +38,6 @@ RouteStage = tuple[Join, tuple[LaneGroup, ...], Callable[[], float], tuple[float
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
 stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
 
-DAY = 24 * HOUR
 DRAIN_LIMIT = 7 * DAY
 """After the horizon no one new arrives and the port runs until it is empty, at most this long."""
 

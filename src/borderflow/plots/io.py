@@ -39,7 +39,7 @@ from ..output import (
     TRACE_FILE,
 )
 from ..runner import RunResult
-from ..scenario.units import parse_duration
+from ..scenario.units import HOUR, parse_duration
 
 RUN_FILES = (RUN_JSON, FILES["summary"], FILES["hourly"], FILES["lanes_hourly"])
 COMPARISON_FILE = COMPARISON_CSV
@@ -345,8 +345,8 @@ def _iter_rows(path: Path) -> Iterator[dict[str, str]]:
 def _hours(duration: Any) -> float:
     """A duration of ``run.json`` (``'24 h'``, ``'90 min'``, seconds as a number) in hours."""
     if isinstance(duration, int | float):
-        return float(duration) / 3600
-    return parse_duration(str(duration)) / 3600
+        return float(duration) / HOUR
+    return parse_duration(str(duration)) / HOUR
 
 
 def is_run(directory: str | Path) -> bool:

@@ -31,9 +31,8 @@ from ..model import ReplicationResult
 from ..model.rng import generator
 from ..model.sampling import sample
 from ..scenario import Distribution, Scenario, load_scenario
+from ..scenario.units import HOUR
 from .checks import Exact, GoodnessOfFit, Interval, Measurement, Tolerance
-
-HOUR = 3600.0
 
 BOUNDS: dict[str, tuple[Tolerance, Tolerance, str]] = {
     # quantity kind: (quick, full, what it applies to)
@@ -767,8 +766,5 @@ def select(names: Sequence[str] | None) -> list[Case]:
         return list(CATALOGUE.values())
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
-        raise ArgumentError(
-            f"unknown case {', '.join(unknown)}; "
-            f"cases: {', '.join(CATALOGUE)}"
-        )
+        raise ArgumentError(f"unknown case {', '.join(unknown)}; cases: {', '.join(CATALOGUE)}")
     return [case for name, case in CATALOGUE.items() if name in names]

@@ -27,6 +27,7 @@ from ..execution import Chunk, default_jobs, executor_for, run_chunks
 from ..model import ReplicationResult
 from ..runner import whole
 from ..scenario import Scenario
+from ..scenario.units import HOUR
 from .cases import CATALOGUE, Case, Summary, select
 from .checks import Exact, GoodnessOfFit, Interval, Measurement
 from .report import CaseReport, Row, VerificationReport
@@ -83,8 +84,8 @@ def verify(
             checks=case.checks,
             file=case.file,
             replications=scenarios[case.name].replications,
-            horizon_h=scenarios[case.name].horizon / 3600,
-            warmup_h=scenarios[case.name].warmup / 3600,
+            horizon_h=scenarios[case.name].horizon / HOUR,
+            warmup_h=scenarios[case.name].warmup / HOUR,
             samples=case.plan(quick).samples,
             simulated=case.summarise is not None,
             rows=[_row(case.name, m, alpha) for m in measurements],
