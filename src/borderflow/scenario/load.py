@@ -205,6 +205,7 @@ class _Node:
 
 
 _MERGE = "<<"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Builder:
@@ -333,6 +334,13 @@ class _Builder:
 
     def _construct(self, event: ScalarEvent) -> Any:
         text = event.value
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise self.fail(
+                event.start_mark,
+                f"the text contains the invalid character \\u{ord(bad.group()):04x} "
+                "(half of a UTF-16 pair)",
+            )
         if event.implicit[0]:
             tag = str(self.resolver.resolve(ScalarNode, text, (True, False)))
         else:
