@@ -132,7 +132,7 @@ def _check_kind(mode: int, size: int, limit: int) -> None:
 
 
 def _too_big(size: int, limit: int) -> None:
-    raise Unreadable(f"the file is too large ({size:,} bytes; at most {limit:,} bytes are read)")
+    raise Unreadable(f"is too large: {size:,} bytes, and at most {limit:,} are read")
 
 
 def _line_column(data: bytes, offset: int) -> tuple[int, int]:
@@ -403,6 +403,8 @@ class _Builder:
         if not self.stack:
             self.root = value
             self.root_positions = positions
+            if self.root_at is None:
+                self.root_at = (event.start_mark.line + 1, event.start_mark.column + 1)
             return
         top = self.stack[-1]
         top.size += size
@@ -484,6 +486,7 @@ def parse_yaml(text: str, file: str) -> Document:
             [Problem(file, line, column, (), f"YAML syntax error: {what}")]
         ) from None
     except ReaderError as exc:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         before = text[: exc.position]
         line = before.count("\n") + 1
         column = exc.position - (before.rfind("\n") + 1) + 1
@@ -494,17 +497,25 @@ def parse_yaml(text: str, file: str) -> Document:
                     line,
                     column,
                     (),
-                    f"the character {exc.character!r} (#x{ord(exc.character):04x}) is not "
-                    "allowed in a YAML file",
+                    f"the character {char!r} (#x{ord(char):04x}) is not allowed in a YAML file",
                 )
             ]
         ) from None
     except YAMLError as exc:
         raise ScenarioError([Problem(file, None, None, (), f"YAML error: {exc}")]) from None
     data = builder.root
-    if builder.root is None and builder.root_at is None and not text.strip():
+    if builder.count == 0:
         raise ScenarioError(
-            [Problem(file, 1, 1, (), "the file is empty: expected a map of keys (name:, ...)")]
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    (),
+                    "the file is empty (or holds only comments): expected a map of keys "
+                    "(name:, streams:, ...)",
+                )
+            ]
         )
     if not isinstance(data, dict):
         raise ScenarioError(
@@ -669,6 +680,8 @@ def parse_key_path(text: str) -> Path:
 def parse_value(text: str) -> Any:
     """Read an override value as YAML 1.2 (``22``, ``70 s``, ``[1, 2]``, ``{per_hour: 900}``)."""
     doc = parse_yaml(f"value: {text}", "--set")
+    if list(doc.data) != ["value"]:
+        raise ValueError(f"the value {_short(text)!r} is not one YAML value (it has a line break)")
     return doc.data["value"]
 
 

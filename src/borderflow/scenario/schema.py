@@ -136,7 +136,8 @@ def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
         if v < 0:
             raise ValueError(f"{what} cannot be negative{where}, found {v!r}")
         if not integer and v > 1e300:  # also keeps a huge whole number convertible to float
-            raise ValueError(f"{what} is too large{where}, found {v:.3g}")
+            shown = f"{v:.3g}" if isinstance(v, float) else f"a number of {len(str(v))} digits"
+            raise ValueError(f"{what} is too large{where}, found {shown}")
         return v
 
     if isinstance(value, list | tuple):
@@ -258,7 +259,11 @@ class Distribution(_Model):
             zero = "0 or " if dist == "lognormal" else ""
             raise ValueError(
                 f"{dist}: cv must be {zero}between {MIN_CV:g} and {MAX_CV:g}, found {cv:g} "
-                "(outside this range the times cannot be computed in double precision)"
+                + (
+                    "(use deterministic for a constant time)"
+                    if cv < MIN_CV
+                    else "(a larger cv cannot be sampled in double precision)"
+                )
             )
         return cv
 

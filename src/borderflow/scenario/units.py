@@ -57,12 +57,12 @@ def _shown(value: str, limit: int = 40) -> str:
 
 def format_duration(seconds: float) -> str:
     """Write ``seconds`` back as the shortest readable duration string (``90 s``, ``25 min``)."""
+    if not math.isfinite(seconds) or abs(seconds) >= 1e15:
+        return f"{seconds!r} s"
     for unit in ("d", "h", "min"):
         size = UNITS[unit]
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)} {unit}"
-    if not math.isfinite(seconds) or abs(seconds) >= 1e15:
-        return f"{seconds!r} s"
     if seconds == int(seconds):
         return f"{int(seconds)} s"
     return f"{seconds!r} s"  # shortest text that reads back to the same float
