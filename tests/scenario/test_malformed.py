@@ -716,3 +716,13 @@ def test_the_nastiest_files_exit_2_with_a_positioned_message_from_the_cli(tmp_pa
         assert f"{path}:" in done.stderr and "constructed" not in done.stdout
         line = done.stderr.splitlines()[1]
         assert line.split(":")[1].isdigit(), line  # file:line:col: ...
+
+
+@pytest.mark.parametrize("serves", ["true", "3", "car", "{car: 1}"])
+def test_serves_that_is_not_a_list(tmp_path, serves):
+    path = write_bytes(tmp_path, variant(("serves: [car]", f"serves: {serves}")).encode())
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert any(
+        format_path(p.path) == "stages.primary.lanes.general.serves" for p in info.value.problems
+    )

@@ -210,7 +210,7 @@ def _check_route_stage(
     serving = {
         g: _maps(spec)
         for g, spec in groups.items()
-        if "serves" not in _maps(spec) or name in (_maps(spec).get("serves") or ())
+        if "serves" not in _maps(spec) or name in [n for _, n in _names(_maps(spec).get("serves"))]
     }
     if groups and not serving:
         out.append(
