@@ -14,8 +14,7 @@ from .schema import HOURS, Scenario
 
 DEFAULT_MAX_TRAVELLERS = 50_000_000
 """Most travellers expected in one replication (all streams, warm-up included). A year of the
-San Ysidro weekday scenario is about 26 million; the model handles a few hundred thousand
-travellers a second at best, so this limit is already hours of computing per replication."""
+San Ysidro weekday scenario is about 26 million, already a long run for each replication."""
 
 HOUR = 3600.0
 WEEK_HOURS = 7 * HOURS
