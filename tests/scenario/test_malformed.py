@@ -32,7 +32,7 @@ from borderflow.scenario import (
     validate_document,
 )
 from borderflow.scenario.errors import format_path
-from borderflow.scenario.load import MAX_DEPTH, MAX_FILE_BYTES
+from borderflow.scenario.load import MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, MAX_VALUES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -165,6 +165,16 @@ def test_a_huge_base_file_is_refused_before_it_is_read(tmp_path):
     assert_at(problem, path, 1, 1)
     assert "is too large: 53,687,091,200 bytes" in problem.message
     assert f"at most {MAX_FILE_BYTES:,}" in problem.message
+
+
+def test_a_very_long_extends_chain(tmp_path):
+    write_bytes(tmp_path, BASE.encode(), "f0.yaml")
+    for i in range(1, 30):
+        write_bytes(tmp_path, f"extends: f{i - 1}.yaml\n".encode(), f"f{i}.yaml")
+    problem = the_problem(tmp_path / "f29.yaml")
+    assert problem.path == ("extends",)
+    assert f"more than {MAX_EXTENDS} files extend one another" in problem.message
+    load_scenario(tmp_path / f"f{MAX_EXTENDS - 1}.yaml")  # a chain of 20 files is fine
 
 
 def test_extends_that_is_not_a_file_name(tmp_path):
@@ -649,12 +659,12 @@ def test_an_alias_bomb_is_refused(tmp_path):
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     path = write_bytes(tmp_path, ("\n".join(lines) + "\n").encode())
     problem = the_problem(path)
-    assert "more than 1,000,000 values" in problem.message
+    assert f"more than {MAX_VALUES:,} values" in problem.message
     assert problem.line is not None
 
 
 def test_very_long_lines_give_short_messages(tmp_path):
-    long = "x" * 500_000
+    long = "x" * 400_000
     path = write_bytes(tmp_path, variant(("horizon: 4 h", f"horizon: {long}")).encode())
     problem = the_problem(path)
     assert_at(problem, path, 2, 1)

@@ -64,7 +64,7 @@ class Document:
         return Problem(file, line, column, tuple(path), message)
 
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 500_000
 """Largest scenario (YAML) file read, in bytes; checked before reading. The shipped scenarios
 are under 15 kB; the pure-Python YAML reader takes a few seconds for a file this size."""
 
@@ -74,8 +74,11 @@ MAX_CSV_BYTES = 20_000_000
 MAX_DEPTH = 32
 """Deepest nesting of maps and lists accepted in a file (a scenario needs at most 7)."""
 
-MAX_VALUES = 1_000_000
+MAX_VALUES = 250_000
 """Most values (map entries, list items) in one file, counting each use of an alias anew."""
+
+MAX_EXTENDS = 20
+"""Longest chain of files that ``extends`` one another."""
 
 
 class Unreadable(Exception):
@@ -304,7 +307,7 @@ class _Builder:
             raise self.fail(
                 event.start_mark,
                 f"the file holds more than {MAX_VALUES:,} values (aliases counted each time "
-                "they are used)",
+                "they are used); put long lists of observed times in an empirical CSV file",
             )
 
     def _scalar(self, event: ScalarEvent) -> None:
@@ -634,6 +637,10 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, target))
         raise ScenarioError([doc.problem(("extends",), f"circular extends: {cycle}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            [doc.problem(("extends",), f"more than {MAX_EXTENDS} files extend one another")]
+        )
     try:
         text = decode_text(read_bytes(target, MAX_FILE_BYTES))
     except FileNotFoundError:
