@@ -10,15 +10,29 @@ from __future__ import annotations
 import copy
 import csv
 import difflib
+import io
+import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
 from .errors import Path, Problem, ScenarioError, format_path
 from .schema import schema_keys
@@ -50,45 +64,422 @@ class Document:
         return Problem(file, line, column, tuple(path), message)
 
 
-def _plain(node: Any, file: str, path: Path, positions: dict[Path, Position]) -> Any:
-    """Convert ruamel's round-trip nodes to plain Python, recording positions on the way."""
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            line, col = node.lc.key(key)
-            child = (*path, str(key))
-            positions[child] = (file, line + 1, col + 1)
-            out[str(key)] = _plain(value, file, child, positions)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            child = (*path, index)
-            positions[child] = (file, line + 1, col + 1)
-            items.append(_plain(value, file, child, positions))
-        return items
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+MAX_FILE_BYTES = 500_000
+"""Largest scenario (YAML) file read, in bytes; checked before reading. The shipped scenarios
+are under 15 kB; the pure-Python YAML reader takes a few seconds for a file this size."""
+
+MAX_CSV_BYTES = 20_000_000
+"""Largest empirical CSV file read, in bytes; checked before reading."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of maps and lists accepted in a file (a scenario needs at most 7)."""
+
+MAX_VALUES = 250_000
+"""Most values (map entries, list items) in one file, counting each use of an alias anew."""
+
+MAX_EXTENDS = 20
+"""Longest chain of files that ``extends`` one another."""
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.version = (1, 2)
-    return yaml
+class Unreadable(Exception):
+    """A file that cannot be read; the message says why (without the file name)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def read_bytes(path: str | FilePath, limit: int) -> bytes:
+    """The content of the regular file ``path``, refusing directories, devices, pipes and
+    files over ``limit`` bytes before reading anything.
+
+    Raises:
+        FileNotFoundError: when there is no such file.
+        Unreadable: for anything else that keeps the file from being read.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except ValueError:  # a NUL character in the name
+        raise Unreadable("has a NUL character in its name") from None
+    except OSError as exc:
+        raise Unreadable(f"cannot be opened ({exc.strerror})") from None
+    _check_kind(info.st_mode, info.st_size, limit)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Unreadable(f"cannot be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())  # the file opened is the file checked
+        _check_kind(info.st_mode, info.st_size, limit)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(f"cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        _too_big(len(data), limit)
+    return data
+
+
+def _check_kind(mode: int, size: int, limit: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise Unreadable("is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise Unreadable("is not a regular file (it is a device, a pipe or a socket)")
+    if size > limit:
+        _too_big(size, limit)
+
+
+def _too_big(size: int, limit: int) -> None:
+    raise Unreadable(f"is too large: {size:,} bytes, and at most {limit:,} are read")
+
+
+def _line_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset`` of ``data``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def decode_text(data: bytes) -> str:
+    """``data`` as UTF-8 text (a leading byte-order mark is dropped).
+
+    Raises:
+        Unreadable: positioned at the first NUL byte or the first byte that is not UTF-8.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unreadable("the file is UTF-16 text: save it as UTF-8", 1, 1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _line_column(data, nul)
+        raise Unreadable(
+            "the file contains a NUL byte: it is not a text file (or not saved as UTF-8)",
+            line,
+            column,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_column(data, exc.start)
+        raise Unreadable(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be read (save the file as UTF-8)",
+            line,
+            column,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+def _tag_name(tag: Any) -> str:
+    text = str(tag)
+    return "!!" + text[len(_TAG_PREFIX) :] if text.startswith(_TAG_PREFIX) else text
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    return f"the number {value!r}"
+
+
+class _Node:
+    """A map or list being read, with the positions of what is in it (relative paths)."""
+
+    __slots__ = ("value", "positions", "anchor", "size", "key", "key_at", "seen", "merges")
+
+    def __init__(self, value: dict[str, Any] | list[Any], anchor: str | None):
+        self.value = value
+        self.positions: dict[Path, tuple[int, int]] = {}
+        self.anchor = anchor
+        self.size = 1
+        self.key: str | None = None
+        """The key whose value comes next (maps); None while a key is expected."""
+        self.key_at: tuple[int, int] = (0, 0)
+        self.seen: dict[str, int] = {}
+        """Line of each key written in this map, for duplicates."""
+        self.merges: list[tuple[Any, dict[Path, tuple[int, int]], tuple[int, int]]] = []
+
+
+_MERGE = "<<"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Builder:
+    """Plain data and positions from the YAML event stream, without recursion.
+
+    Tags are refused by name before anything is constructed; nesting and the number of values
+    (aliases included) are bounded; keys must be text and appear once per map; merge keys
+    (``<<: *defaults``) are resolved as in YAML 1.1, keeping the positions of merged keys.
+    """
+
+    def __init__(self, file: str):
+        self.file = file
+        self.resolver = VersionedResolver(version=(1, 2))
+        self.stack: list[_Node] = []
+        self.anchors: dict[str, tuple[Any, dict[Path, tuple[int, int]], int]] = {}
+        self.count = 0
+        self.root: Any = None
+        self.root_positions: dict[Path, tuple[int, int]] = {}
+        self.root_at: tuple[int, int] | None = None
+        self.documents = 0
+
+    def fail(self, mark: Any, message: str) -> ScenarioError:
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        return ScenarioError([Problem(self.file, line, column, self._path(), message)])
+
+    def _path(self) -> Path:
+        path: list[str | int] = []
+        for node in self.stack:
+            if isinstance(node.value, dict):
+                if node.key is None or node.key == _MERGE:
+                    break
+                path.append(node.key)
+            else:
+                path.append(len(node.value))
+        return tuple(path)
+
+    def build(self, events: Any) -> None:
+        for event in events:
+            if isinstance(event, DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.fail(
+                        event.start_mark,
+                        "a scenario file holds one YAML document; found a second one "
+                        "(a line '---')",
+                    )
+            elif isinstance(event, ScalarEvent):
+                self._check_tag(event)
+                self._count(event, 1)
+                self._scalar(event)
+            elif isinstance(event, MappingStartEvent | SequenceStartEvent):
+                self._check_tag(event)
+                self._count(event, 1)
+                if len(self.stack) >= MAX_DEPTH:
+                    raise self.fail(
+                        event.start_mark,
+                        f"maps and lists are nested more than {MAX_DEPTH} levels deep "
+                        "(a scenario needs at most 7); is a bracket left open?",
+                    )
+                if self.stack and self._expecting_key():
+                    raise self.fail(
+                        event.start_mark,
+                        "a key must be a name (text), found a "
+                        + ("map" if isinstance(event, MappingStartEvent) else "list"),
+                    )
+                value: dict[str, Any] | list[Any] = (
+                    {} if isinstance(event, MappingStartEvent) else []
+                )
+                self.stack.append(_Node(value, event.anchor))
+                if len(self.stack) == 1:
+                    self.root_at = (event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                node = self.stack.pop()
+                if isinstance(node.value, dict):
+                    self._apply_merges(node)
+                self._done(node.value, node.positions, node.anchor, node.size, event)
+            elif isinstance(event, AliasEvent):
+                self._alias(event)
+
+    def _expecting_key(self) -> bool:
+        top = self.stack[-1]
+        return isinstance(top.value, dict) and top.key is None
+
+    def _check_tag(self, event: Any) -> None:
+        if event.tag is not None:
+            raise self.fail(
+                event.start_mark,
+                f"the YAML tag {_tag_name(event.tag)} is not allowed: a scenario holds plain "
+                "text, numbers, lists and maps (remove the tag)",
+            )
+
+    def _count(self, event: Any, size: int) -> None:
+        self.count += size
+        if self.count > MAX_VALUES:
+            raise self.fail(
+                event.start_mark,
+                f"the file holds more than {MAX_VALUES:,} values (aliases counted each time "
+                "they are used); put long lists of observed times in an empirical CSV file",
+            )
+
+    def _scalar(self, event: ScalarEvent) -> None:
+        value = self._construct(event)
+        if self.stack and self._expecting_key():
+            top = self.stack[-1]
+            mark = event.start_mark
+            if not isinstance(value, str):
+                raise self.fail(
+                    mark,
+                    f"a key must be a name (text), found {_kind_of(value)}; "
+                    f'put it in quotes if it is a name ("{event.value}")',
+                )
+            merge = value == _MERGE and event.implicit[0]
+            if not merge and value in top.seen:
+                raise self.fail(
+                    mark,
+                    f"duplicate key {value!r}: it is already given at line {top.seen[value]} "
+                    "of this map (a key can appear once)",
+                )
+            if not merge:
+                top.seen[value] = mark.line + 1
+            top.key = _MERGE if merge else value
+            top.key_at = (mark.line + 1, mark.column + 1)
+            return
+        self._done(value, {}, event.anchor, 1, event)
+
+    def _construct(self, event: ScalarEvent) -> Any:
+        text = event.value
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise self.fail(
+                event.start_mark,
+                f"the text contains the invalid character \\u{ord(bad.group()):04x} "
+                "(half of a UTF-16 pair)",
+            )
+        if event.implicit[0]:
+            tag = str(self.resolver.resolve(ScalarNode, text, (True, False)))
+        else:
+            tag = _TAG_PREFIX + "str"
+        kind = tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else "str"
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return text.lower() == "true"
+        if kind == "int":
+            digits = text.replace("_", "")
+            sign = -1 if digits.startswith("-") else 1
+            digits = digits.lstrip("+-")
+            base = {"0o": 8, "0x": 16, "0b": 2}.get(digits[:2].lower(), 10)
+            try:
+                return sign * int(digits[2:] if base != 10 else digits, base)
+            except ValueError:
+                raise self.fail(
+                    event.start_mark, f"the number {_short(text)} has too many digits"
+                ) from None
+        if kind == "float":
+            lowered = text.replace("_", "").lower()
+            if lowered.lstrip("+-") == ".nan":
+                raise self.fail(event.start_mark, f"{text} (not a number) is not allowed")
+            number = float(lowered.replace(".inf", "inf"))
+            if math.isinf(number):
+                raise self.fail(
+                    event.start_mark,
+                    f"{_short(text)} is infinite or too large for a number: give a finite number",
+                )
+            return number
+        return text
+
+    def _alias(self, event: AliasEvent) -> None:
+        if event.anchor not in self.anchors:
+            raise self.fail(
+                event.start_mark,
+                f"unknown alias *{event.anchor}: an alias must come after its anchor "
+                f"&{event.anchor}, and not inside it",
+            )
+        value, positions, size = self.anchors[event.anchor]
+        self._count(event, size)
+        if self.stack and self._expecting_key():
+            raise self.fail(
+                event.start_mark, f"a key must be a name written in the map, found *{event.anchor}"
+            )
+        self._done(copy.deepcopy(value), positions, None, size, event)
+
+    def _done(
+        self,
+        value: Any,
+        positions: dict[Path, tuple[int, int]],
+        anchor: str | None,
+        size: int,
+        event: Any,
+    ) -> None:
+        """A complete value: remember its anchor and put it in its parent."""
+        if anchor is not None:
+            self.anchors[anchor] = (value, positions, size)  # each alias copies it
+        if not self.stack:
+            self.root = value
+            self.root_positions = positions
+            if self.root_at is None:
+                self.root_at = (event.start_mark.line + 1, event.start_mark.column + 1)
+            return
+        top = self.stack[-1]
+        top.size += size
+        if isinstance(top.value, dict):
+            key = top.key
+            assert key is not None
+            top.key = None
+            if key == _MERGE:
+                top.merges.append((value, positions, top.key_at))
+                return
+            top.value[key] = value
+            top.positions[(key,)] = top.key_at
+            for rel, at in positions.items():
+                top.positions[(key, *rel)] = at
+        else:
+            index = len(top.value)
+            top.value.append(value)
+            mark = event.start_mark
+            top.positions[(index,)] = (mark.line + 1, mark.column + 1)
+            for rel, at in positions.items():
+                top.positions[(index, *rel)] = at
+
+    def _apply_merges(self, node: _Node) -> None:
+        """Keys of ``<<:`` maps not written in ``node`` itself; earlier sources win."""
+        assert isinstance(node.value, dict)
+        for value, positions, at in node.merges:
+            sources: list[tuple[Any, dict[Path, tuple[int, int]]]]
+            if isinstance(value, list):
+                sources = [
+                    (item, {rel[1:]: p for rel, p in positions.items() if rel[0] == i})
+                    for i, item in enumerate(value)
+                ]
+            else:
+                sources = [(value, positions)]
+            for source, where in sources:
+                if not isinstance(source, dict):
+                    raise ScenarioError(
+                        [
+                            Problem(
+                                self.file,
+                                *at,
+                                self._path(),
+                                "a merge key '<<' takes a map or a list of maps "
+                                "(e.g. <<: *defaults)",
+                            )
+                        ]
+                    )
+                for key, item in source.items():
+                    if key in node.value:
+                        continue
+                    node.value[key] = copy.deepcopy(item)
+                    for rel, p in where.items():
+                        if rel and rel[0] == key:
+                            node.positions[rel] = p
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    """Parse YAML 1.2 ``text`` (from ``file``, used in messages) into a :class:`Document`."""
+    """Parse YAML 1.2 ``text`` (from ``file``, used in messages) into a :class:`Document`.
+
+    Nothing is constructed from tags: a tagged value is an error, as are keys that are not
+    text, duplicate keys, more than one document, nesting deeper than :data:`MAX_DEPTH` and
+    numbers that are infinite or NaN.
+    """
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = (1, 2)
+    builder = _Builder(file)
     try:
-        node = _yaml().load(text)
+        builder.build(yaml.parse(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -97,11 +488,26 @@ def parse_yaml(text: str, file: str) -> Document:
         raise ScenarioError(
             [Problem(file, line, column, (), f"YAML syntax error: {what}")]
         ) from None
-    positions: dict[Path, Position] = {(): (file, 1, 1)}
-    data = _plain(node, file, (), positions)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
+    except ReaderError as exc:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    (),
+                    f"the character {char!r} (#x{ord(char):04x}) is not allowed in a YAML file",
+                )
+            ]
+        ) from None
+    except YAMLError as exc:
+        raise ScenarioError([Problem(file, None, None, (), f"YAML error: {exc}")]) from None
+    data = builder.root
+    if builder.count == 0:
         raise ScenarioError(
             [
                 Problem(
@@ -109,24 +515,48 @@ def parse_yaml(text: str, file: str) -> Document:
                     1,
                     1,
                     (),
-                    f"expected a map of keys (name:, streams:, ...), found {type(data).__name__}",
+                    "the file is empty (or holds only comments): expected a map of keys "
+                    "(name:, streams:, ...)",
                 )
             ]
         )
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    *(builder.root_at or (1, 1)),
+                    (),
+                    f"expected a map of keys (name:, streams:, ...), found {_found_kind(data)}",
+                )
+            ]
+        )
+    positions: dict[Path, Position] = {(): (file, 1, 1)}
+    for path, (line, column) in builder.root_positions.items():
+        positions[path] = (file, line, column)
     return Document(data, positions, file)
 
 
+def _found_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {_short(value)!r}"
+    return _kind_of(value)
+
+
 def read_yaml(path: str | FilePath) -> Document:
-    """Read one YAML file (no ``extends`` resolution)."""
+    """Read one YAML file (no ``extends`` resolution), refusing what is not a text file."""
     path = FilePath(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(read_bytes(path, MAX_FILE_BYTES))
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), None, None, (), "file not found")]) from None
-    except OSError as exc:
-        raise ScenarioError(
-            [Problem(str(path), None, None, (), f"cannot read file: {exc.strerror}")]
-        ) from None
+    except Unreadable as exc:
+        message = (
+            exc.message if exc.line is not None else f"cannot read this file: it {exc.message}"
+        )
+        raise ScenarioError([Problem(str(path), exc.line, exc.column, (), message)]) from None
     return parse_yaml(text, str(path))
 
 
@@ -198,14 +628,35 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError([doc.problem(("extends",), f"expected a file name, found {parent!r}")])
     target = FilePath(os.path.normpath(directory / parent))
-    if target.resolve() in chain:
+    try:
+        resolved = target.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError(
+            [doc.problem(("extends",), f"cannot use {_short(parent)!r} as a file name: {exc}")]
+        ) from None
+    if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, target))
         raise ScenarioError([doc.problem(("extends",), f"circular extends: {cycle}")])
-    if not target.exists():
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            [doc.problem(("extends",), f"more than {MAX_EXTENDS} files extend one another")]
+        )
+    try:
+        text = decode_text(read_bytes(target, MAX_FILE_BYTES))
+    except FileNotFoundError:
         raise ScenarioError(
             [doc.problem(("extends",), f"file not found: {parent!r} (looked for {target})")]
-        )
-    base = _extend(read_yaml(target), target.parent, (*chain, target.resolve()))
+        ) from None
+    except Unreadable as exc:
+        shown = "" if str(target) == parent else f" ({target})"
+        if exc.line is not None:  # a problem inside the base file: point at it
+            raise ScenarioError(
+                [Problem(str(target), exc.line, exc.column, (), exc.message)]
+            ) from None
+        raise ScenarioError(
+            [doc.problem(("extends",), f"cannot read {_short(parent)!r}{shown}: it {exc.message}")]
+        ) from None
+    base = _extend(parse_yaml(text, str(target)), target.parent, (*chain, resolved))
     return _merge(base, doc)
 
 
@@ -236,6 +687,8 @@ def parse_key_path(text: str) -> Path:
 def parse_value(text: str) -> Any:
     """Read an override value as YAML 1.2 (``22``, ``70 s``, ``[1, 2]``, ``{per_hour: 900}``)."""
     doc = parse_yaml(f"value: {text}", "--set")
+    if list(doc.data) != ["value"]:
+        raise ValueError(f"the value {_short(text)!r} is not one YAML value (it has a line break)")
     return doc.data["value"]
 
 
@@ -337,8 +790,9 @@ def _read_empirical_files(doc: Document) -> None:
                     doc.problem(path, f"file not found: {spec['file']!r} (looked for {target})")
                 )
                 continue
-            except OSError as exc:
-                problems.append(doc.problem(path, f"cannot read {target}: {exc.strerror}"))
+            except Unreadable as exc:
+                where = f"line {exc.line}, column {exc.column}: " if exc.line is not None else "it "
+                problems.append(doc.problem(path, f"cannot read {target}: {where}{exc.message}"))
                 continue
             except ValueError as exc:
                 problems.append(doc.problem(path, f"{target}: {exc}"))
@@ -352,9 +806,12 @@ def _read_empirical_files(doc: Document) -> None:
         raise ScenarioError(problems)
 
 
-def _read_times_csv(path: FilePath, column: str | None, unit: str | None) -> list[str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+def _read_times_csv(path: FilePath, column: Any, unit: Any) -> list[str]:
+    text = decode_text(read_bytes(path, MAX_CSV_BYTES))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValueError(f"not a readable CSV file: {exc}") from None
     if not rows:
         raise ValueError("the file is empty")
     index = 0
@@ -362,7 +819,8 @@ def _read_times_csv(path: FilePath, column: str | None, unit: str | None) -> lis
     header = rows[0]
     if column is not None:
         if column not in header:
-            raise ValueError(f"no column {column!r} (columns: {', '.join(header)})")
+            columns = ", ".join(_short(h) for h in header[:20])
+            raise ValueError(f"no column {_short(str(column))!r} (columns: {columns})")
         index, start = header.index(column), 1
     else:
         try:

@@ -23,6 +23,7 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
     Strict,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -30,7 +31,46 @@ from pydantic import (
 
 from .units import UNIT_HELP, format_duration, parse_duration
 
+
+def _at_most(limit: float) -> AfterValidator:
+    def check(seconds: float) -> float:
+        if seconds > limit:
+            raise ValueError(
+                f"must be at most {format_duration(limit)}, found {format_duration(seconds)}"
+            )
+        return seconds
+
+    return AfterValidator(check)
+
+
 HOURS = 24
+
+DAY = 86400.0
+
+MAX_HORIZON = 366 * DAY
+"""Longest horizon (s): a year, leap day included. Hourly results are kept for every hour."""
+
+MAX_SERVICE_TIME = 365 * DAY
+"""Longest time (s) in a service distribution; no run lasts long enough to finish one."""
+
+MAX_LANES = 1000
+"""Most lanes in one lane group."""
+
+MAX_REPLICATIONS = 10_000
+"""Most replications of a scenario."""
+
+MAX_OCCUPANTS = 1000.0
+"""Most persons per vehicle."""
+
+MIN_CV, MAX_CV = 0.001, 100.0
+"""Range of a lognormal or gamma ``cv`` (a lognormal may also have cv 0): outside it the
+inverse CDF under- or overflows in double precision (NaN or infinite times)."""
+
+MAX_SIGMA = 3.0
+"""Largest lognormal ``sigma`` (a CV of about 90)."""
+
+MIN_SHAPE, MAX_SHAPE = 1e-4, 1e6
+"""Range of a gamma ``shape``: the shapes of cv 100 and cv 0.001."""
 
 Duration = Annotated[
     float,
@@ -39,15 +79,15 @@ Duration = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*(s|sec|min|h|d)\s*$",
+            "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*(s|sec|min|h|d)\s*$",
             "description": UNIT_HELP,
         }
     ),
 ]
 """A duration written with a unit in the file, held in seconds."""
 
-Number = Annotated[float, Strict()]
-"""A number (an integer is fine; true/false and quoted numbers are not)."""
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+"""A finite number (an integer is fine; true/false, quoted numbers, infinity and NaN are not)."""
 
 Count = Annotated[int, Strict()]
 """A whole number (not 2.0, not true, not "2")."""
@@ -90,9 +130,14 @@ def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
         if isinstance(v, bool) or not ok:
             if isinstance(v, str):
                 raise ValueError(f"expected a non-negative {kind}{where}, found the text {v!r}")
-            raise ValueError(f"expected a non-negative {kind}{where}, found {v!r}")
-        if v < 0 or (isinstance(v, float) and not math.isfinite(v)):
+            raise ValueError(f"expected a non-negative {kind}{where}, found {_short(v)}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{what} must be a finite number{where}, found {v!r}")
+        if v < 0:
             raise ValueError(f"{what} cannot be negative{where}, found {v!r}")
+        if not integer and v > 1e300:  # also keeps a huge whole number convertible to float
+            shown = f"{v:.3g}" if isinstance(v, float) else f"a number of {len(str(v))} digits"
+            raise ValueError(f"{what} is too large{where}, found {shown}")
         return v
 
     if isinstance(value, list | tuple):
@@ -156,11 +201,18 @@ def _by_day_schema(inner: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _profile(weights: tuple[float, ...]) -> tuple[float, ...]:
     if len(weights) != HOURS:
         raise ValueError(f"a profile needs 24 hourly weights, found {len(weights)}")
     if any(w < 0 for w in weights) or not sum(weights) > 0:
         raise ValueError("profile weights must be non-negative and not all zero")
+    if not math.isfinite(sum(weights)):
+        raise ValueError("profile weights are too large: their sum is not a finite number")
     return weights
 
 
@@ -170,27 +222,50 @@ Profile = Annotated[tuple[Number, ...], AfterValidator(_profile)]
 Share = Annotated[Number, Field(ge=0, le=1)]
 """A share between 0 and 1."""
 
+ServiceTime = Annotated[Duration, _at_most(MAX_SERVICE_TIME)]
+"""A duration in a service distribution, at most :data:`MAX_SERVICE_TIME`."""
+
 
 class Distribution(_Model):
     """A service-time distribution, by mean and CV or by its natural parameters."""
 
     dist: DistName
-    mean: Duration | None = None
+    mean: ServiceTime | None = None
     cv: Number | None = Field(None, ge=0)
-    median: Duration | None = None
-    sigma: Number | None = Field(None, ge=0)
-    shape: Number | None = Field(None, gt=0)
-    scale: Duration | None = None
-    min: Duration | None = None
-    max: Duration | None = None
-    mode: Duration | None = None
-    values: tuple[Duration, ...] | None = None
+    median: ServiceTime | None = None
+    sigma: Number | None = Field(None, ge=0, le=MAX_SIGMA)
+    shape: Number | None = Field(None, ge=MIN_SHAPE, le=MAX_SHAPE)
+    scale: ServiceTime | None = None
+    min: ServiceTime | None = None
+    max: ServiceTime | None = None
+    mode: ServiceTime | None = None
+    values: tuple[ServiceTime, ...] | None = None
     file: str | None = Field(
         None, description="empirical: a CSV file of observed times, relative to the scenario file"
     )
     column: str | None = Field(None, description="empirical file: the column to read")
     unit: str | None = Field(None, description="empirical file: unit of plain numbers in it")
     _moments: tuple[float, float] = PrivateAttr((math.nan, math.nan))
+
+    @field_validator("cv")
+    @classmethod
+    def _cv_range(cls, cv: float | None, info: ValidationInfo) -> float | None:
+        dist = info.data.get("dist")
+        if cv is None or dist not in ("lognormal", "gamma"):
+            return cv
+        if dist == "gamma" and cv == 0:
+            raise ValueError("gamma: cv must be positive (use deterministic for cv 0)")
+        if cv != 0 and not MIN_CV <= cv <= MAX_CV:
+            zero = "0 or " if dist == "lognormal" else ""
+            raise ValueError(
+                f"{dist}: cv must be {zero}between {MIN_CV:g} and {MAX_CV:g}, found {cv:g} "
+                + (
+                    "(use deterministic for a constant time)"
+                    if cv < MIN_CV
+                    else "(a larger cv cannot be sampled in double precision)"
+                )
+            )
+        return cv
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
@@ -233,41 +308,52 @@ _DIST_PARAMETERS: dict[str, list[tuple[str, ...]]] = {
 }
 
 
+def _get(value: float | None) -> float:
+    """A parameter that the parameter set in use guarantees is given."""
+    assert value is not None
+    return value
+
+
 def _mean_cv(d: Distribution) -> tuple[float, float]:
     """Mean (s) and coefficient of variation implied by the given parameters."""
     if d.dist == "exponential":
-        return d.mean, 1.0
+        return _get(d.mean), 1.0
     if d.dist == "deterministic":
-        return d.mean, 0.0
+        return _get(d.mean), 0.0
     if d.dist == "lognormal":
         if d.mean is not None:
-            return d.mean, d.cv
-        return d.median * math.exp(d.sigma**2 / 2), math.sqrt(math.expm1(d.sigma**2))
+            return d.mean, _get(d.cv)
+        median, sigma = _get(d.median), _get(d.sigma)
+        if 0 < sigma < MIN_CV:
+            raise ValueError(
+                f"lognormal: sigma must be 0 or at least {MIN_CV:g}, found {sigma:g} "
+                "(use deterministic for a constant time)"
+            )
+        return median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2))
     if d.dist == "gamma":
         if d.mean is not None:
-            if d.cv == 0:
-                raise ValueError("gamma: cv must be positive (use deterministic for cv 0)")
-            return d.mean, d.cv
-        return d.shape * d.scale, 1 / math.sqrt(d.shape)
+            return d.mean, _get(d.cv)
+        shape, scale = _get(d.shape), _get(d.scale)
+        return shape * scale, 1 / math.sqrt(shape)
     if d.dist == "uniform":
         if d.mean is not None:
-            if d.cv > 1 / math.sqrt(3):
-                raise ValueError(f"uniform: cv can be at most 0.577 (1/sqrt 3), found {d.cv:g}")
-            return d.mean, d.cv
-        if not 0 <= d.min < d.max:
-            raise ValueError(
-                f"uniform: need 0 <= min < max, found min {d.min:g} s, max {d.max:g} s"
-            )
-        mean = (d.min + d.max) / 2
-        return mean, (d.max - d.min) / math.sqrt(12) / mean
+            cv = _get(d.cv)
+            if cv > 1 / math.sqrt(3):
+                raise ValueError(f"uniform: cv can be at most 0.577 (1/sqrt 3), found {cv:g}")
+            return d.mean, cv
+        low, high = _get(d.min), _get(d.max)
+        if not 0 <= low < high:
+            raise ValueError(f"uniform: need 0 <= min < max, found min {low:g} s, max {high:g} s")
+        mean = (low + high) / 2
+        return mean, (high - low) / math.sqrt(12) / mean
     if d.dist == "triangular":
-        a, c, b = d.min, d.mode, d.max
+        a, c, b = _get(d.min), _get(d.mode), _get(d.max)
         if not (0 <= a <= c <= b and a < b):
             raise ValueError("triangular: need 0 <= min <= mode <= max and min < max")
         mean = (a + b + c) / 3
         var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
-        return mean, math.sqrt(var) / mean
-    values = d.values
+        return mean, math.sqrt(max(var, 0.0)) / mean
+    values = d.values or ()
     if len(values) < 1 or any(v < 0 for v in values):
         raise ValueError("empirical: needs at least one observed time, none negative")
     mean = sum(values) / len(values)
@@ -335,7 +421,7 @@ class Stream(_Model):
 
     mode: Mode = "car"
     description: str = ""
-    occupants: Number | None = Field(None, gt=0)
+    occupants: Number | None = Field(None, gt=0, le=MAX_OCCUPANTS)
     arrivals: Arrivals
     route: tuple[str, ...] = Field(min_length=1)
     wait_until: str | None = Field(
@@ -354,7 +440,7 @@ class Stream(_Model):
 class LaneGroup(_Model):
     """Lanes (or officer stations, or bays) of one kind at one stage."""
 
-    lanes: Count = Field(ge=0)
+    lanes: Count = Field(ge=0, le=MAX_LANES)
     booths_per_lane: Count = Field(1, ge=1, le=4)
     serves: tuple[str, ...] | None = None
     open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))] = None
@@ -410,7 +496,10 @@ class Economics(_Model):
 
     value_of_time: dict[Mode, ValueOfTime] = Field(default_factory=dict)
     annualize_days: Number | None = Field(
-        None, gt=0, description="days a year like the counted period (e.g. 250 weekdays)"
+        None,
+        gt=0,
+        le=366,
+        description="days a year like the counted period (e.g. 250 weekdays)",
     )
     currency_year: Count = Field(2017, description="the year of the dollars (information)")
 
@@ -446,12 +535,14 @@ class Scenario(_Model):
         description="a scenario file this one changes: deep-merged under this file (maps merge "
         "by key, lists replace); resolved when the file is loaded",
     )
-    horizon: Annotated[Duration, Field(gt=0)] = Field("24 h", validate_default=True)
+    horizon: Annotated[Duration, Field(gt=0), _at_most(MAX_HORIZON)] = Field(
+        "24 h", validate_default=True
+    )
     warmup: Annotated[Duration, Field(ge=0)] = Field("0 h", validate_default=True)
     start_day: Literal[DAYS] = Field(  # type: ignore[valid-type]
         "monday", description="day of the week of the first simulated day"
     )
-    replications: Count = Field(10, ge=1)
+    replications: Count = Field(10, ge=1, le=MAX_REPLICATIONS)
     seed: Count = Field(0, ge=0)
     profiles: dict[str, Profile] = Field(default_factory=dict)
     streams: dict[str, Stream] = Field(min_length=1)

@@ -7,6 +7,7 @@ model keeps time in seconds.
 
 from __future__ import annotations
 
+import math
 import re
 
 UNITS: dict[str, float] = {
@@ -18,7 +19,9 @@ UNITS: dict[str, float] = {
 }
 """Accepted units and their length in seconds."""
 
-_DURATION = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]+)\s*$")
+_DURATION = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]+)\s*$")
+"""A number and a unit. No two parts can match the same characters, so that a long text that is
+not a duration is rejected in linear time."""
 
 UNIT_HELP = "a duration with a unit, e.g. '70 s', '25 min', '24 h' or '2 d' (units: s, min, h, d)"
 
@@ -31,19 +34,31 @@ def parse_duration(value: object) -> float:
             message names the accepted units.
     """
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(f"expected {UNIT_HELP}, found {value!r} (no unit)")
-    match = _DURATION.match(value)
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:36] + "..."
+        raise ValueError(f"expected {UNIT_HELP}, found {shown} (no unit)")
+    match = _DURATION.match(value) if len(value) <= 100 else None
     if not match:
-        raise ValueError(f"expected {UNIT_HELP}, found {value!r}")
+        raise ValueError(f"expected {UNIT_HELP}, found {_shown(value)}")
     number, unit = match.groups()
     factor = UNITS.get(unit)
     if factor is None:
-        raise ValueError(f"unknown unit {unit!r} in {value!r}: expected {UNIT_HELP}")
-    return float(number) * factor
+        raise ValueError(f"unknown unit {unit!r} in {_shown(value)}: expected {UNIT_HELP}")
+    seconds = float(number) * factor
+    if not math.isfinite(seconds):
+        raise ValueError(f"the duration {_shown(value)} is too large to be a number of seconds")
+    return seconds
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def format_duration(seconds: float) -> str:
     """Write ``seconds`` back as the shortest readable duration string (``90 s``, ``25 min``)."""
+    if not math.isfinite(seconds) or abs(seconds) >= 1e15:
+        return f"{seconds!r} s"
     for unit in ("d", "h", "min"):
         size = UNITS[unit]
         if seconds >= size and seconds % size == 0:

@@ -17,23 +17,35 @@ from pydantic import ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
-from .schema import Scenario, schema_keys
+from .schema import MAX_LANES, Scenario, schema_keys
+from .size import DEFAULT_MAX_TRAVELLERS, check_size
 from .units import format_duration, parse_duration
+
+MAX_BOOTHS = 20_000
+"""Most booths (lanes times booths per lane, over all stages) in one scenario."""
 
 
 def load_scenario(
-    source: str | FilePath | dict[str, Any], overrides: list[str] | tuple[str, ...] = ()
+    source: str | FilePath | dict[str, Any],
+    overrides: list[str] | tuple[str, ...] = (),
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> Scenario:
     """Load and validate a scenario from a YAML file or from a dict.
 
     Args:
         source: path of a scenario file, or the same content as a Python dict.
         overrides: ``key.path=value`` strings, applied after ``extends`` (as ``--set`` does).
+        max_travellers: refuse a scenario that expects more travellers than this in one
+            replication (see :func:`~borderflow.scenario.size.check_size`); None for no limit.
 
     Raises:
         ScenarioError: listing every problem found, each with file, line, column and key path.
     """
-    return validate_document(load_document(source, overrides))
+    doc = load_document(source, overrides)
+    scenario = validate_document(doc)
+    if max_travellers is not None:
+        check_size(scenario, max_travellers, doc)
+    return scenario
 
 
 def validate_document(doc: Document) -> Scenario:
@@ -54,7 +66,7 @@ def validate_document(doc: Document) -> Scenario:
     return scenario
 
 
-def _file_order(problem: Problem) -> tuple:
+def _file_order(problem: Problem) -> tuple[str, int, int]:
     return (problem.file, problem.line or 0, problem.column or 0)
 
 
@@ -79,6 +91,7 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     streams, stages, profiles = (_maps(data.get(k)) for k in ("streams", "stages", "profiles"))
     out += _check_times(data)
+    out += _check_booths(stages)
     for stage_name, stage in stages.items():
         for group_name, group in _maps(_maps(stage).get("lanes")).items():
             group = _maps(group)
@@ -98,9 +111,9 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
                         f"{lanes} {plural} of the group",
                     )
                 )
-            for i, stream in _names(group.get("serves")):
-                if stream not in streams:
-                    out.append(((*where, "serves", i), _unknown("stream", stream, streams)))
+            for i, served in _names(group.get("serves")):
+                if served not in streams:
+                    out.append(((*where, "serves", i), _unknown("stream", served, streams)))
         for part in ("service", "visit"):
             for key in _maps(_maps(stage).get(part)):
                 if key != "default" and key not in streams:
@@ -145,6 +158,26 @@ def _check_wait_until(
     return []
 
 
+def _check_booths(stages: dict[str, Any]) -> list[tuple[Path, str]]:
+    """All the booths of the port together, each of which the model keeps in memory."""
+    total = 0
+    for stage in stages.values():
+        for group in _maps(_maps(stage).get("lanes")).values():
+            lanes = _maps(group).get("lanes")
+            booths = _maps(group).get("booths_per_lane", 1)
+            if isinstance(lanes, int) and isinstance(booths, int) and 0 <= lanes <= MAX_LANES:
+                total += lanes * min(max(booths, 1), 4)  # bool is an int, and counts as 0 or 1
+    if total > MAX_BOOTHS:
+        return [
+            (
+                ("stages",),
+                f"the lane groups have {total:,} booths in all; at most {MAX_BOOTHS:,} can be "
+                "simulated",
+            )
+        ]
+    return []
+
+
 def _check_times(data: dict[str, Any]) -> list[tuple[Path, str]]:
     try:
         horizon = parse_duration(data.get("horizon", "24 h"))
@@ -171,13 +204,13 @@ def _check_route_stage(
     if stage_name in seen:
         return [(where, f"stage {stage_name!r} appears twice in the route")]
     seen.add(stage_name)
-    out = []
+    out: list[tuple[Path, str]] = []
     stage = _maps(stages[stage_name])
     groups = _maps(stage.get("lanes"))
     serving = {
         g: _maps(spec)
         for g, spec in groups.items()
-        if "serves" not in _maps(spec) or name in (_maps(spec).get("serves") or ())
+        if "serves" not in _maps(spec) or name in [n for _, n in _names(_maps(spec).get("serves"))]
     }
     if groups and not serving:
         out.append(
@@ -246,7 +279,7 @@ def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
 
 def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
     problems: list[Problem] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[Path, str]] = set()
     for err in exc.errors(include_url=False):
         path = _data_path(doc.data, err["loc"])
         kind = err["type"]
@@ -256,7 +289,7 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
         value = err.get("input")
         if kind == "extra_forbidden":
             key = path[-1]
-            message = f"unknown key {key!r}"
+            message = f"unknown key {_short(repr(key))}"
             allowed = schema_keys(path[:-1])
             close = difflib.get_close_matches(str(key), allowed, n=1)
             if close:
@@ -275,17 +308,17 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
             message = f"expected {_EXPECTED[kind]}, found {_found(value)}"
         elif kind in _BOUNDS:
             bound = next(iter(err.get("ctx", {}).values()), "?")
-            shown = repr(value) if isinstance(value, str) else _found(value)
+            shown = _short(repr(value)) if isinstance(value, str) else _found(value)
             message = f"must be {_BOUNDS[kind]} {bound}, found {shown}"
         elif kind == "too_short":
             least = err.get("ctx", {}).get("min_length", 1)
             message = f"needs at least {least} item{'s' if least != 1 else ''}, found none"
         elif kind not in ("value_error", "assertion_error"):
             message = f"{message[0].lower()}{message[1:]}, found {_found(value)}"
-        key = (path, message)
-        if key in seen:
+        entry = (path, message)
+        if entry in seen:
             continue
-        seen.add(key)
+        seen.add(entry)
         problems.append(doc.problem(path, message))
     return problems
 
@@ -301,6 +334,7 @@ _EXPECTED = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
+    "finite_number": "a finite number",
     "string_type": "text",
     "bool_type": "true or false",
 }
@@ -323,8 +357,14 @@ def _found(value: Any) -> str:
     if value is None:
         return "nothing (an empty value)"
     if isinstance(value, str):
-        return f"the text {value!r}"
-    return repr(value)
+        return f"the text {_short(repr(value))}"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a whole number too large to use ({len(str(abs(value)))} digits)"
+    return _short(repr(value))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _data_path(data: Any, loc: tuple) -> Path:
