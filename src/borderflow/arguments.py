@@ -118,6 +118,7 @@ def _run(commands: Commands) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
     _execution(run)
     _precision(run)
+    _max_travellers(run)
     _plot_flag(run)
 
 
@@ -130,6 +131,7 @@ def _check(commands: Commands) -> None:
     )
     check.add_argument("file", help="scenario file (YAML)")
     _set(check)
+    _max_travellers(check)
 
 
 def _compare(commands: Commands) -> None:
@@ -148,6 +150,7 @@ def _compare(commands: Commands) -> None:
     )
     _execution(compare)
     _precision(compare)
+    _max_travellers(compare)
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
     _plot_flag(compare)
 
@@ -351,6 +354,17 @@ def _precision(parser: argparse.ArgumentParser) -> None:
         default=defaults.MAX_REPLICATIONS,
         metavar="N",
         help=f"the cap for --precision (default: {defaults.MAX_REPLICATIONS})",
+    )
+
+
+def _max_travellers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-travellers",
+        type=positive,
+        default=defaults.MAX_TRAVELLERS,
+        metavar="N",
+        help="refuse a scenario that expects more than N travellers in one replication "
+        f"(default {defaults.MAX_TRAVELLERS:,}; `check` shows the estimate)",
     )
 
 

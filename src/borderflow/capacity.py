@@ -27,6 +27,7 @@ import numpy as np
 from .model.sampling import quantile_function
 from .scenario import Scenario
 from .scenario.schema import DAYS, HOURS
+from .scenario.size import DEFAULT_MAX_TRAVELLERS
 from .scenario.units import HOUR as HOUR_S
 
 
@@ -219,23 +220,27 @@ class CheckReport:
 
 
 def check(
-    scenario: Scenario | str | Path | dict[str, Any], overrides: Sequence[str] = ()
+    scenario: Scenario | str | Path | dict[str, Any],
+    overrides: Sequence[str] = (),
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> CheckReport:
     """Validate a scenario and measure its load against the open lanes, hour by hour, without
     simulating (``borderflow check``).
 
     Raises:
-        ScenarioError: the scenario or an override is invalid.
+        ScenarioError: the scenario or an override is invalid, or one replication expects more
+            than ``max_travellers`` (None: no limit), as ``run`` would refuse it.
     """
-    from .runner import expected_by_stream, resolve
+    from .runner import resolve
+    from .scenario.size import expected_travellers
 
-    loaded, _ = resolve(scenario, overrides)
+    loaded, _ = resolve(scenario, overrides, max_travellers=max_travellers)
     types = day_types(loaded)
     return CheckReport(
         loaded,
         types,
         {day: hourly_load(loaded, day) for _, day in types},
-        expected_by_stream(loaded),
+        expected_travellers(loaded),
     )
 
 

@@ -94,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
             stream=args.stream,
             metric=args.metric or _default_metric(),
             max_replications=args.max_replications,
+            max_travellers=args.max_travellers,
         )
     except Exception as exc:
         bar.close()
@@ -134,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .capacity import check
 
-    report = check(args.file, args.overrides)
+    report = check(args.file, args.overrides, args.max_travellers)
     sys.stdout.write(report.to_text())
     for warning in report.warnings():
         _say(f"warning: {warning}")
@@ -160,6 +161,7 @@ def _compare(args: argparse.Namespace) -> int:
             stream=args.stream,
             metric=args.metric or _default_metric(),
             max_replications=args.max_replications,
+            max_travellers=args.max_travellers,
         )
     finally:
         bar.close()

@@ -15,6 +15,9 @@ PRINTED_METRICS = ("wait_mean_min", "wait_p95_min")
 """The metrics ``compare`` and ``sweep`` print when none is asked for."""
 MAX_REPLICATIONS = 100
 """The cap on replications when a precision is asked for and not reached."""
+MAX_TRAVELLERS = 50_000_000
+"""Most travellers expected in one replication before a run is refused (a typo in a rate or a
+horizon would otherwise run for days); a year of San Ysidro is about 26 million."""
 CALIBRATE_ITERATIONS = 10
 """Simulation steps of a calibration fit."""
 CALIBRATE_REPLICATIONS = 6

@@ -26,6 +26,9 @@ from .execution import executor_for, iter_replications, map_replications, worker
 from .model import ReplicationResult
 from .precision import Sequential, check_target, mean_relative, sequential, values_of
 from .scenario import Scenario, load_scenario
+from .scenario.schema import MAX_REPLICATIONS
+from .scenario.size import DEFAULT_MAX_TRAVELLERS, check_size
+from .scenario.size import expected_travellers as by_stream
 from .scenario.units import HOUR
 
 SUMMARY_COLUMNS = ("stream", "metric", "mean", "ci_low", "ci_high", "std", "replications")
@@ -230,23 +233,29 @@ def resolve(
     overrides: Sequence[str] = (),
     replications: int | None = None,
     seed: int | None = None,
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> tuple[Scenario, str | None]:
     """The scenario to run and the file it came from: loaded (with ``overrides`` applied) if it
-    is a file or a dict, with ``replications`` and ``seed`` put in when given.
+    is a file or a dict, with ``replications`` and ``seed`` put in when given, and refused if
+    one replication expects more than ``max_travellers`` (None: no limit).
 
     Raises:
-        ScenarioError: the scenario, an override, or the replications or seed are invalid.
+        ScenarioError: the scenario or an override is invalid, or the run is too big.
+        ArgumentError: the replications or the seed are out of range.
     """
     source = None
     if not isinstance(scenario, Scenario):
         source = None if isinstance(scenario, dict) else str(scenario)
-        scenario = load_scenario(scenario, tuple(overrides))
+        scenario = load_scenario(scenario, tuple(overrides), max_travellers)
     elif overrides:
         scenario = load_scenario(
-            scenario.model_dump(mode="json", exclude_none=True), tuple(overrides)
+            scenario.model_dump(mode="json", exclude_none=True), tuple(overrides), max_travellers
         )
+    elif max_travellers is not None:
+        check_size(scenario, max_travellers)
     if replications is not None:
-        scenario = scenario.model_copy(update={"replications": whole(replications, "replications")})
+        count = whole(replications, "replications", maximum=MAX_REPLICATIONS)
+        scenario = scenario.model_copy(update={"replications": count})
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": whole(seed, "seed", minimum=0)})
     return scenario, source
@@ -278,6 +287,7 @@ def run(
     stream: str = defaults.STREAM,
     metric: str = defaults.METRIC,
     max_replications: int = defaults.MAX_REPLICATIONS,
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> RunResult:
     """Run the replications of a scenario.
 
@@ -297,6 +307,8 @@ def run(
             the 95% CI half-width of ``metric`` of ``stream`` is within that fraction of its
             mean, at most ``max_replications`` (Law & Kelton's sequential procedure). The result
             is then a :class:`SequentialRunResult`.
+        max_travellers: refuse, before anything runs, a scenario that expects more travellers
+            than this in one replication (None: no limit); ``check`` shows the estimate.
 
     The results are the same, bit for bit, however and wherever the replications ran.
 
@@ -310,7 +322,7 @@ def run(
         stream or metric that cannot be used. ExecutionError: ``jobs`` or ``dask`` cannot be
         used.
     """
-    scenario, source = resolve(scenario, overrides, replications, seed)
+    scenario, source = resolve(scenario, overrides, replications, seed, max_travellers)
     start_n = scenario.replications
     if precision is not None:
         check_target(precision, stream, metric, [scenario], start_n, max_replications)
@@ -386,17 +398,6 @@ def _add_to_precision(
     result.scenario = result.scenario.model_copy(update={"replications": outcome.replications})
 
 
-def expected_by_stream(scenario: Scenario) -> dict[str, float]:
-    """Travellers of each stream expected in one replication of ``scenario``."""
-    week = 7 * 24
-    full, rest = divmod(scenario.horizon / HOUR, week)
-    out = {}
-    for name in scenario.streams:
-        rates = scenario.week_rates(name)
-        out[name] = full * sum(rates) + sum(rates[: int(rest)])
-    return out
-
-
 def expected_travellers(scenario: Scenario) -> float:
     """Travellers expected in one replication of ``scenario`` (all streams)."""
-    return sum(expected_by_stream(scenario).values())
+    return math.fsum(by_stream(scenario).values())

@@ -8,7 +8,7 @@ import pytest
 
 import borderflow
 from borderflow.capacity import CheckReport, day_names
-from borderflow.runner import expected_by_stream
+from borderflow.scenario.size import expected_travellers
 
 REPO = Path(__file__).resolve().parents[2]
 SAN_YSIDRO = REPO / "scenarios" / "san_ysidro_weekday.yaml"
@@ -17,7 +17,7 @@ SAN_YSIDRO = REPO / "scenarios" / "san_ysidro_weekday.yaml"
 def test_check_returns_the_report_the_command_prints(capsys):
     report = borderflow.check(SAN_YSIDRO)
     assert isinstance(report, CheckReport)
-    assert report.expected_travellers == expected_by_stream(report.scenario)
+    assert report.expected_travellers == expected_travellers(report.scenario)
     text = report.to_text()
     assert text.startswith(f"{report.scenario.name}: valid\n")
     total = sum(report.expected_travellers.values())

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from borderflow import theory
+from borderflow.errors import ArgumentError
 from borderflow.verify import CATALOGUE, verify
 from borderflow.verify.cases import select
 from borderflow.verify.checks import Exact, GoodnessOfFit, Interval, Tolerance
@@ -40,7 +41,7 @@ def test_case_files_load_and_fit_their_theory():
             if plan.replications is not None:
                 assert scenario.replications == plan.replications
     assert [c.name for c in select(["port_parts", "mm1_rho50"])] == ["mm1_rho50", "port_parts"]
-    with pytest.raises(ValueError, match="unknown verification case 'nope'"):
+    with pytest.raises(ArgumentError, match="unknown case nope"):
         select(["nope"])
 
 

@@ -32,8 +32,9 @@ from ..precision import (
     relative_half_width,
     sequential,
 )
-from ..runner import RunResult, expected_travellers, whole
-from ..scenario import Scenario, load_scenario
+from ..runner import RunResult, expected_travellers, resolve, whole
+from ..scenario import Scenario
+from ..scenario.size import DEFAULT_MAX_TRAVELLERS
 
 CONTRACT_COLUMNS = (
     "stream",
@@ -267,6 +268,7 @@ def compare(
     stream: str = defaults.STREAM,
     metric: str = defaults.METRIC,
     max_replications: int = defaults.MAX_REPLICATIONS,
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> Comparison:
     """Run a base scenario and alternatives with common random numbers; compare them in pairs.
 
@@ -289,7 +291,7 @@ def compare(
     if not alternatives:
         raise ValueError("compare needs a base scenario and at least one alternative")
     sources = [base, *alternatives]
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in sources]
+    loaded = [resolve(s, max_travellers=max_travellers)[0] for s in sources]
     n = loaded[0].replications if replications is None else whole(replications, "replications")
     seed = loaded[0].seed if seed is None else whole(seed, "seed", minimum=0)
     if precision is not None:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import math
 
+from ..defaults import MAX_TRAVELLERS
 from .errors import Path, Problem, ScenarioError
 from .load import Document
 from .schema import HOURS, Scenario
+from .units import HOUR
 
-DEFAULT_MAX_TRAVELLERS = 50_000_000
+DEFAULT_MAX_TRAVELLERS = MAX_TRAVELLERS
 """Most travellers expected in one replication (all streams, warm-up included). A year of the
 San Ysidro weekday scenario is about 26 million, already a long run for each replication."""
 
-HOUR = 3600.0
 WEEK_HOURS = 7 * HOURS
 
 
