@@ -21,18 +21,24 @@ TRUE_PROFILE = [1, 1, 1, 1, 2, 4, 8, 10, 10, 8, 6, 5, 5, 5, 6, 7, 8, 7, 5, 4, 3,
 
 
 def port(profile):
-    return load_scenario({
-        "name": "synthetic",
-        "horizon": "48 h",
-        "warmup": "24 h",
-        "seed": 3,
-        "profiles": {"p": profile},
-        "streams": {"car": {"arrivals": {"per_day": 3000, "profile": "p"}, "route": ["primary"]}},
-        "stages": {"primary": {
-            "lanes": {"g": {"lanes": 4, "open": [2] * 5 + [4] * 19}},
-            "service": {"default": {"dist": "lognormal", "mean": "60 s", "cv": 0.6}},
-        }},
-    })
+    return load_scenario(
+        {
+            "name": "synthetic",
+            "horizon": "48 h",
+            "warmup": "24 h",
+            "seed": 3,
+            "profiles": {"p": profile},
+            "streams": {
+                "car": {"arrivals": {"per_day": 3000, "profile": "p"}, "route": ["primary"]}
+            },
+            "stages": {
+                "primary": {
+                    "lanes": {"g": {"lanes": 4, "open": [2] * 5 + [4] * 19}},
+                    "service": {"default": {"dist": "lognormal", "mean": "60 s", "cv": 0.6}},
+                }
+            },
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +87,9 @@ def test_calibrated_file_extends_the_original_and_reloads(synthetic, tmp_path):
     _, _, result = synthetic
     original = tmp_path / "port.yaml"
     original.write_text(
-        "name: synthetic\nhorizon: 48 h\nwarmup: 24 h\nseed: 3\nprofiles:\n  p: [" +
-        ", ".join(map(str, TRUE_PROFILE)) + "]\nstreams:\n  car:\n    arrivals: {per_day: 3000, "
+        "name: synthetic\nhorizon: 48 h\nwarmup: 24 h\nseed: 3\nprofiles:\n  p: ["
+        + ", ".join(map(str, TRUE_PROFILE))
+        + "]\nstreams:\n  car:\n    arrivals: {per_day: 3000, "
         "profile: p}\n    route: [primary]\nstages:\n  primary:\n    lanes:\n      g: {lanes: 4, "
         "open: [2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]}\n"
         "    service:\n      default: {dist: lognormal, mean: 60 s, cv: 0.6}\n"
@@ -113,11 +120,22 @@ def test_read_observed_selects_rows_and_averages_by_hour(tmp_path):
 
 
 def test_cli_reports_bad_input_with_exit_2(tmp_path, capsys, example_path):
-    code = main(["calibrate", str(example_path), "--observed", str(tmp_path / "missing.csv"),
-                 "--stream", "car_general", "--column", "x"])
+    code = main(
+        [
+            "calibrate",
+            str(example_path),
+            "--observed",
+            str(tmp_path / "missing.csv"),
+            "--stream",
+            "car_general",
+            "--column",
+            "x",
+        ]
+    )
     assert code == 2
     assert "file not found" in capsys.readouterr().err
-    code = main(["calibrate", str(example_path), "--observed", "x.csv", "--stream", "bus",
-                 "--column", "x"])
+    code = main(
+        ["calibrate", str(example_path), "--observed", "x.csv", "--stream", "bus", "--column", "x"]
+    )
     assert code == 2
     assert "unknown stream 'bus'" in capsys.readouterr().err

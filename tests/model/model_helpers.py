@@ -56,8 +56,16 @@ def trace_of(port: Port) -> list[dict[str, Any]]:
     for stream, arrival, legs, exit_time in port.trace_rows:
         stage, group, lane, queued, start, end = legs[0]
         rows.append(
-            {"stream": stream, "arrival": arrival, "group": group, "lane": lane,
-             "queued": queued, "start": start, "end": end, "exit": exit_time}
+            {
+                "stream": stream,
+                "arrival": arrival,
+                "group": group,
+                "lane": lane,
+                "queued": queued,
+                "start": start,
+                "end": end,
+                "exit": exit_time,
+            }
         )
     return sorted(rows, key=lambda r: r["arrival"])
 

@@ -61,14 +61,26 @@ def test_start_day_shifts_the_week():
 
 def test_a_map_by_day_must_cover_every_day():
     with pytest.raises(ScenarioError) as caught:
-        week(streams={"car": {"arrivals": {"per_day": {"weekday": 5, "saturday": 1}},
-                              "route": ["primary"]}})
+        week(
+            streams={
+                "car": {
+                    "arrivals": {"per_day": {"weekday": 5, "saturday": 1}},
+                    "route": ["primary"],
+                }
+            }
+        )
     (problem,) = caught.value.problems
     assert problem.message == "per_day gives no value for sunday (add them or 'default')"
 
 
 def test_an_unknown_day_is_named():
     with pytest.raises(ScenarioError) as caught:
-        week(streams={"car": {"arrivals": {"per_day": {"weekdays": 5, "default": 1}},
-                              "route": ["primary"]}})
+        week(
+            streams={
+                "car": {
+                    "arrivals": {"per_day": {"weekdays": 5, "default": 1}},
+                    "route": ["primary"],
+                }
+            }
+        )
     assert "unknown day 'weekdays'" in caught.value.problems[0].message

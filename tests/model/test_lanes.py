@@ -59,9 +59,14 @@ def test_shortest_lane_is_joined_and_no_switching():
 
 
 def test_per_lane_fifo_and_capacity_on_random_day():
-    scenario = one_queue(lanes=3, booths=2, per_hour=400,
-                         service={"dist": "lognormal", "mean": "40 s", "cv": 0.8},
-                         open_=[1] * 6 + [3] * 12 + [2] * 6, horizon="24 h")
+    scenario = one_queue(
+        lanes=3,
+        booths=2,
+        per_hour=400,
+        service={"dist": "lognormal", "mean": "40 s", "cv": 0.8},
+        open_=[1] * 6 + [3] * 12 + [2] * 6,
+        horizon="24 h",
+    )
     from borderflow.model.port import Port
 
     port = Port(scenario, seed=3, replication=0, trace=True)
@@ -77,8 +82,10 @@ def test_per_lane_fifo_and_capacity_on_random_day():
         exits = [r["exit"] for r in sorted(lane_rows, key=lambda r: r["queued"])]
         assert exits == sorted(exits), "no vehicle leaves before the one in front of it"
         # never more vehicles in booths than the lane has booths
-        events = sorted([(r["start"], 1) for r in lane_rows] + [(r["exit"], -1) for r in lane_rows],
-                        key=lambda e: (e[0], e[1]))
+        events = sorted(
+            [(r["start"], 1) for r in lane_rows] + [(r["exit"], -1) for r in lane_rows],
+            key=lambda e: (e[0], e[1]),
+        )
         inside = 0
         for _, step in events:
             inside += step
@@ -89,9 +96,14 @@ def test_per_lane_fifo_and_capacity_on_random_day():
 def test_closed_lanes_take_no_new_vehicles_and_drain(queue):
     # 3 lanes open until 01:00, then 1. Vehicles queued in a closing lane are still served;
     # nobody new joins lanes 2 and 3 after 01:00.
-    scenario = one_queue(lanes=3, queue=queue, per_hour=600,
-                         service={"dist": "deterministic", "mean": "20 s"},
-                         open_=[3] + [1] * 23, horizon="2 h")
+    scenario = one_queue(
+        lanes=3,
+        queue=queue,
+        per_hour=600,
+        service={"dist": "deterministic", "mean": "20 s"},
+        open_=[3] + [1] * 23,
+        horizon="2 h",
+    )
     from borderflow.model.port import Port
 
     port = Port(scenario, seed=5, replication=0, trace=True)

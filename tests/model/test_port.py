@@ -23,10 +23,14 @@ def two_stage(**changes):
         "seed": 3,
         "profiles": {"day": [1] * 6 + [4] * 12 + [2] * 6},
         "streams": {
-            "car": {"arrivals": {"per_day": 6000, "profile": "day"},
-                    "route": ["primary", "secondary"]},
-            "ready": {"arrivals": {"per_day": 3000, "profile": "day"},
-                      "route": ["primary", "secondary"]},
+            "car": {
+                "arrivals": {"per_day": 6000, "profile": "day"},
+                "route": ["primary", "secondary"],
+            },
+            "ready": {
+                "arrivals": {"per_day": 3000, "profile": "day"},
+                "route": ["primary", "secondary"],
+            },
         },
         "stages": {
             "primary": {
@@ -34,8 +38,10 @@ def two_stage(**changes):
                     "general": {"lanes": 4, "booths_per_lane": 2, "serves": ["car", "ready"]},
                     "ready": {"lanes": 2, "serves": ["ready"]},
                 },
-                "service": {"car": {"dist": "lognormal", "mean": "60 s", "cv": 0.6},
-                            "ready": {"dist": "lognormal", "mean": "40 s", "cv": 0.6}},
+                "service": {
+                    "car": {"dist": "lognormal", "mean": "60 s", "cv": 0.6},
+                    "ready": {"dist": "lognormal", "mean": "40 s", "cv": 0.6},
+                },
             },
             "secondary": {
                 "lanes": {"bays": {"lanes": 6, "queue": "shared"}},
@@ -74,6 +80,7 @@ def test_common_random_numbers_same_travellers_in_a_what_if():
     data = two_stage().model_dump(mode="json", exclude_none=True)
     data["stages"]["primary"]["lanes"]["general"]["lanes"] = 6
     alt = simulate(load_scenario(data), replication=0, trace=True)
+
     def travellers(result):
         return sorted((stream, arrival) for stream, arrival, _, _ in result.trace)
 
@@ -115,8 +122,9 @@ def test_time_average_queue_equals_total_wait():
     # Little's law as an identity on one run: the area under the number waiting (queue_mean
     # per hour x 1 h) equals the sum of all waits, when everyone has waited and left by the
     # horizon. Exact up to rounding.
-    scenario = one_queue(lanes=2, per_hour=[200] * 10 + [0] * 14,
-                         service={"dist": "exponential", "mean": "30 s"})
+    scenario = one_queue(
+        lanes=2, per_hour=[200] * 10 + [0] * 14, service={"dist": "exponential", "mean": "30 s"}
+    )
     result = simulate(scenario, replication=0)
     area_min = sum(row[6] for row in result.lanes_hourly) * 60
     m = result.metrics["car"]
@@ -126,8 +134,9 @@ def test_time_average_queue_equals_total_wait():
 def test_utilization_is_load_over_capacity():
     # 2 single booths always open, 80 per hour of 60 s: utilisation 80/120 = 2/3 over the day
     scenario = one_queue(lanes=2, per_hour=80, horizon="100 h")
-    values = [simulate(scenario, replication=r).metrics["all"]["primary.utilization"]
-              for r in range(5)]
+    values = [
+        simulate(scenario, replication=r).metrics["all"]["primary.utilization"] for r in range(5)
+    ]
     e = estimate(values)
     assert e.ci_low - 0.01 < 2 / 3 < e.ci_high + 0.01
 
@@ -138,10 +147,13 @@ def test_mmc_wait_matches_erlang_c(servers, rho, queue):
     # 10 replications of 300 h after a 20 h warm-up. Pass when Erlang C's mean wait lies
     # within the 99% t-interval over replications (fixed seeds: deterministic outcome).
     per_hour = rho * servers * 60
-    scenario = one_queue(lanes=servers, queue=queue, per_hour=per_hour, horizon="320 h",
-                         warmup="20 h")
-    waits = [simulate(scenario, seed=99, replication=r).metrics["car"]["wait_mean_min"]
-             for r in range(10)]
+    scenario = one_queue(
+        lanes=servers, queue=queue, per_hour=per_hour, horizon="320 h", warmup="20 h"
+    )
+    waits = [
+        simulate(scenario, seed=99, replication=r).metrics["car"]["wait_mean_min"]
+        for r in range(10)
+    ]
     theory = mmc(per_hour / 60, 1.0, servers).wait_mean
     e = estimate(waits, confidence=0.99)
     assert e.ci_low <= theory <= e.ci_high, (theory, e)
@@ -174,13 +186,23 @@ def test_wait_can_end_at_a_later_stage():
         "name": "trucks",
         "horizon": "6 h",
         "seed": 2,
-        "streams": {"truck": {"mode": "truck", "arrivals": {"per_hour": 50},
-                              "route": ["export", "us_primary"], "wait_until": "us_primary"}},
+        "streams": {
+            "truck": {
+                "mode": "truck",
+                "arrivals": {"per_hour": 50},
+                "route": ["export", "us_primary"],
+                "wait_until": "us_primary",
+            }
+        },
         "stages": {
-            "export": {"lanes": {"g": {"lanes": 1}},
-                       "service": {"default": {"dist": "deterministic", "mean": "30 s"}}},
-            "us_primary": {"lanes": {"g": {"lanes": 1}},
-                           "service": {"default": {"dist": "exponential", "mean": "65 s"}}},
+            "export": {
+                "lanes": {"g": {"lanes": 1}},
+                "service": {"default": {"dist": "deterministic", "mean": "30 s"}},
+            },
+            "us_primary": {
+                "lanes": {"g": {"lanes": 1}},
+                "service": {"default": {"dist": "exponential", "mean": "65 s"}},
+            },
         },
     }
     result = simulate(load_scenario(data), replication=0, trace=True)

@@ -16,8 +16,32 @@ from borderflow.scenario.schema import Distribution
 def test_hourly_counts_match_rates_chi_square():
     # A strongly varying profile with empty hours, over 50 days: counts per hour of day
     # must fit the rates (chi-square goodness of fit; fails with p < 0.001 about 1 in 1000).
-    rates = [0, 0, 5, 10, 40, 120, 300, 250, 100, 60, 60, 60,
-             60, 60, 80, 120, 200, 150, 90, 50, 30, 20, 10, 0]
+    rates = [
+        0,
+        0,
+        5,
+        10,
+        40,
+        120,
+        300,
+        250,
+        100,
+        60,
+        60,
+        60,
+        60,
+        60,
+        80,
+        120,
+        200,
+        150,
+        90,
+        50,
+        30,
+        20,
+        10,
+        0,
+    ]
     days = 50
     rng = np.random.default_rng(11)
     times = np.fromiter(arrival_times(rates, days * 86400.0, rng.standard_exponential), float)
@@ -33,8 +57,7 @@ def test_hourly_counts_match_rates_chi_square():
 def test_arrivals_within_an_hour_are_uniform_no_boundary_bias():
     # Constant rate: positions within the hour are uniform (KS), and gaps exponential (KS).
     rng = np.random.default_rng(12)
-    times = np.fromiter(arrival_times([30.0] * 24, 40 * 86400.0, rng.standard_exponential),
-                        float)
+    times = np.fromiter(arrival_times([30.0] * 24, 40 * 86400.0, rng.standard_exponential), float)
     within = (times % 3600) / 3600
     assert stats.kstest(within, "uniform").pvalue > 0.001
     gaps = np.diff(times) * 30 / 3600
@@ -50,20 +73,36 @@ def test_arrivals_stop_at_horizon_and_are_sorted():
 
 CASES = [
     ({"dist": "exponential", "mean": "60 s"}, 60, 1.0, stats.expon(scale=60)),
-    ({"dist": "lognormal", "mean": "70 s", "cv": 0.6}, 70, 0.6,
-     stats.lognorm(s=math.sqrt(math.log(1.36)), scale=70 / math.sqrt(1.36))),
-    ({"dist": "gamma", "mean": "25 min", "cv": 0.8}, 1500, 0.8,
-     stats.gamma(a=1 / 0.64, scale=1500 * 0.64)),
-    ({"dist": "uniform", "min": "30 s", "max": "90 s"}, 60, 30 / math.sqrt(3) / 60,
-     stats.uniform(loc=30, scale=60)),
-    ({"dist": "triangular", "min": "10 s", "mode": "20 s", "max": "60 s"}, 30,
-     math.sqrt((100 + 400 + 3600 - 200 - 600 - 1200) / 18) / 30,
-     stats.triang(c=0.2, loc=10, scale=50)),
+    (
+        {"dist": "lognormal", "mean": "70 s", "cv": 0.6},
+        70,
+        0.6,
+        stats.lognorm(s=math.sqrt(math.log(1.36)), scale=70 / math.sqrt(1.36)),
+    ),
+    (
+        {"dist": "gamma", "mean": "25 min", "cv": 0.8},
+        1500,
+        0.8,
+        stats.gamma(a=1 / 0.64, scale=1500 * 0.64),
+    ),
+    (
+        {"dist": "uniform", "min": "30 s", "max": "90 s"},
+        60,
+        30 / math.sqrt(3) / 60,
+        stats.uniform(loc=30, scale=60),
+    ),
+    (
+        {"dist": "triangular", "min": "10 s", "mode": "20 s", "max": "60 s"},
+        30,
+        math.sqrt((100 + 400 + 3600 - 200 - 600 - 1200) / 18) / 30,
+        stats.triang(c=0.2, loc=10, scale=50),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("spec", "mean", "cv", "reference"), CASES,
-                         ids=[c[0]["dist"] for c in CASES])
+@pytest.mark.parametrize(
+    ("spec", "mean", "cv", "reference"), CASES, ids=[c[0]["dist"] for c in CASES]
+)
 def test_service_samples_match_mean_cv_and_distribution(spec, mean, cv, reference):
     d = Distribution.model_validate(spec)
     assert d.moments == pytest.approx((mean, cv))

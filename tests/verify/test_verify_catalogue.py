@@ -54,8 +54,15 @@ def _theory_rows(name: str, overrides: tuple[str, ...] = ()):
     if overrides:
         data = scenario.model_dump(mode="json", exclude_none=True)
         scenario = load_scenario(data, overrides)
-    fake = {"wait": 0.0, "p95": 0.0, "queue": 0.0, "utilization": 0.0, "throughput": 0.0,
-            "little": 1.0, "conserved": True}
+    fake = {
+        "wait": 0.0,
+        "p95": 0.0,
+        "queue": 0.0,
+        "utilization": 0.0,
+        "throughput": 0.0,
+        "little": 1.0,
+        "conserved": True,
+    }
     measurements, _ = case.evaluate(scenario, [fake, fake], case.quick, True)
     return {m.quantity: m.theory for m in measurements}
 
@@ -77,8 +84,10 @@ def test_a_case_file_that_no_longer_fits_its_formula_is_rejected():
     from borderflow.verify.cases import CaseError
 
     with pytest.raises(CaseError, match="M/G/10"):
-        _theory_rows("mmc10_rho90", ("stages.primary.service.pedestrian={dist: gamma, mean: 1 min, "
-                                     "cv: 0.5}",))
+        _theory_rows(
+            "mmc10_rho90",
+            ("stages.primary.service.pedestrian={dist: gamma, mean: 1 min, cv: 0.5}",),
+        )
     with pytest.raises(CaseError, match="constant rates"):
         _theory_rows("mm1_rho50", ("streams.car.arrivals.per_hour=[" + "30, " * 23 + "40]",))
 
