@@ -31,18 +31,6 @@ from pydantic import (
 
 from .units import UNIT_HELP, format_duration, parse_duration
 
-
-def _at_most(limit: float) -> AfterValidator:
-    def check(seconds: float) -> float:
-        if seconds > limit:
-            raise ValueError(
-                f"must be at most {format_duration(limit)}, found {format_duration(seconds)}"
-            )
-        return seconds
-
-    return AfterValidator(check)
-
-
 HOURS = 24
 
 DAY = 86400.0
@@ -71,6 +59,20 @@ MAX_SIGMA = 3.0
 
 MIN_SHAPE, MAX_SHAPE = 1e-4, 1e6
 """Range of a gamma ``shape``: the shapes of cv 100 and cv 0.001."""
+
+
+def _at_most(limit: float) -> AfterValidator:
+    """A check that a duration (s) is at most ``limit``, reported as durations."""
+
+    def check(seconds: float) -> float:
+        if seconds > limit:
+            raise ValueError(
+                f"must be at most {format_duration(limit)}, found {format_duration(seconds)}"
+            )
+        return seconds
+
+    return AfterValidator(check)
+
 
 Duration = Annotated[
     float,
