@@ -176,6 +176,7 @@ def _sweep(commands: Commands) -> None:
         help="keep the points already stored in DIR and compute only the missing ones",
     )
     _execution(sweep)
+    _max_travellers(sweep)
     sweep.add_argument(
         "--stream", default=defaults.STREAM, metavar="NAME", help="stream in the printed table"
     )

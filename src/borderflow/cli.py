@@ -189,7 +189,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from .experiments.sweep import load_experiment, print_sweep, sweep
 
-    experiment = load_experiment(args.file)  # every problem reported before anything runs
+    # every problem, oversized points included, is reported before anything runs
+    experiment = load_experiment(args.file, args.max_travellers)
     output = args.output or str(Path("runs") / Path(args.file).stem)
     bar = _progress(args, "replications")
     try:

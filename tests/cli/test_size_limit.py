@@ -45,3 +45,19 @@ def test_the_limit_can_be_raised_and_check_shows_the_estimate():
     assert code == 2 and "more than the limit of 1,000" in err
     code, _, _ = cli("run", str(EXAMPLE), "-q", "-r", "1", "-j", "1", "--max-travellers", "2000")
     assert code == 0
+
+
+def test_a_sweep_point_that_would_never_end_is_refused_before_anything_runs(tmp_path):
+    experiment = tmp_path / "huge.yaml"
+    experiment.write_text(
+        f"scenario: {EXAMPLE}\n"
+        "design: grid\n"
+        "vary:\n"
+        "  streams.car_general.arrivals.per_day: [1500, 1e300]\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("sweep", str(experiment), "-o", str(tmp_path / "out"), "-j", "1", "-q")
+    assert code == 2
+    assert "point 1 gives an invalid scenario" in err and "car_general" in err
+    assert "travellers expected in one replication" in err
+    assert not (tmp_path / "out").exists()  # refused before the store was made

@@ -32,6 +32,7 @@ from ..runner import expected_travellers
 from ..scenario import Scenario, ScenarioError, validate_document
 from ..scenario.errors import Path, Problem, format_path
 from ..scenario.load import Document, load_document, parse_key_path, read_yaml, set_path
+from ..scenario.size import DEFAULT_MAX_TRAVELLERS, check_size
 from .designs import DESIGNS, Parameter, Point, Range, design_points, format_value, is_number
 from .designs import split_duration as _split_duration
 
@@ -100,11 +101,16 @@ class Experiment:
 # --- loading and checking ------------------------------------------------------------------
 
 
-def load_experiment(source: str | FilePath | dict[str, Any]) -> Experiment:
+def load_experiment(
+    source: str | FilePath | dict[str, Any],
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+) -> Experiment:
     """Read and check an experiment file (or the same content as a dict).
 
     The scenario is relative to the experiment file (to the working directory for a dict).
-    Every design point is built and validated here, before anything runs.
+    Every design point is built and validated here, before anything runs; a point that
+    expects more than ``max_travellers`` in one replication is refused like an invalid one
+    (None: no limit).
 
     Raises:
         ExperimentError: listing every problem, each as ``file:line:col: key.path: message``.
@@ -118,13 +124,14 @@ def load_experiment(source: str | FilePath | dict[str, Any]) -> Experiment:
         except ScenarioError as exc:
             raise ExperimentError(exc.problems) from None
         folder = FilePath(source).parent
-    return _Loader(doc, folder).load()
+    return _Loader(doc, folder, max_travellers).load()
 
 
 class _Loader:
-    def __init__(self, doc: Document, folder: FilePath):
+    def __init__(self, doc: Document, folder: FilePath, max_travellers: int | None):
         self.doc = doc
         self.folder = folder
+        self.max_travellers = max_travellers
         self.problems: list[Problem] = []
 
     def problem(self, path: Path, message: str) -> None:
@@ -455,6 +462,8 @@ class _Loader:
                     )
             try:
                 resolved = validate_document(doc)
+                if self.max_travellers is not None:
+                    check_size(resolved, self.max_travellers, doc)
             except ScenarioError as exc:
                 for p in exc.problems:
                     if p.file == self.doc.source:
@@ -735,6 +744,7 @@ def sweep(
     dask: str | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
 ) -> SweepResult:
     """Run every design point of an experiment (all with the scenario's seed: common random
     numbers across points).
@@ -747,12 +757,17 @@ def sweep(
             scenario); without it, stored points are discarded.
         jobs, dask, executor: where to run, as for :func:`borderflow.run`.
         progress: ``progress(done, total)`` in replications, stored ones included.
+        max_travellers: as for :func:`load_experiment`, when ``experiment`` is not loaded yet.
 
     Raises:
         ExperimentError: the experiment file is invalid (before anything runs).
         OutputError: the output folder cannot be written.
     """
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    exp = (
+        experiment
+        if isinstance(experiment, Experiment)
+        else load_experiment(experiment, max_travellers)
+    )
     start = time.perf_counter()
     store = PointStore(output) if output is not None else None
     records: dict[int, list[Record]] = {}
