@@ -96,6 +96,19 @@ def _num(value: float, digits: int = 1) -> str:
     return "-" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
+def _aligned(rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)) -> list[str]:
+    """Rows of cells as lines of a table: each column as wide as its widest cell, two spaces
+    apart; the columns in ``left`` aligned left, the others (numbers) right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(w) if i in left else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+
+
 def print_run(result: RunResult, out: TextIO) -> None:
     """The table a planner reads after ``borderflow run``."""
     s = result.scenario
@@ -107,21 +120,23 @@ def print_run(result: RunResult, out: TextIO) -> None:
         + ("  (INTERRUPTED: partial results)" if result.interrupted else "")
         + "\n\n"
     )
-    header = (
-        f"{'stream':<16}{'entities':>10}  {'wait mean [95% CI] min':<26}"
-        f"{'p50':>7}{'p95':>7}{'max':>8}{'in port':>9}"
-    )
-    out.write(header + "\n" + "-" * len(header) + "\n")
+    rows = [("stream", "entities", "wait mean [95% CI] min", "p50", "p95", "max", "in port")]
     for stream, metrics in result.summary.items():
         wait = metrics["wait_mean_min"]
-        ci = f"[{_num(wait.ci_low)}, {_num(wait.ci_high)}]" if wait.replications > 1 else ""
-        out.write(
-            f"{stream:<16}{_num(metrics['entities'].mean, 0):>10}  "
-            f"{_num(wait.mean) + ' ' + ci:<26}"
-            f"{_num(metrics['wait_p50_min'].mean):>7}{_num(metrics['wait_p95_min'].mean):>7}"
-            f"{_num(metrics['wait_max_min'].mean):>8}"
-            f"{_num(metrics['time_in_port_mean_min'].mean):>9}\n"
+        ci = f" [{_num(wait.ci_low)}, {_num(wait.ci_high)}]" if wait.replications > 1 else ""
+        rows.append(
+            (
+                stream,
+                _num(metrics["entities"].mean, 0),
+                _num(wait.mean) + ci,
+                *(_num(metrics[m].mean) for m in ("wait_p50_min", "wait_p95_min")),
+                _num(metrics["wait_max_min"].mean),
+                _num(metrics["time_in_port_mean_min"].mean),
+            )
         )
+    lines = _aligned(rows, left=(0, 2))
+    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
+    out.writelines(line + "\n" for line in lines[1:])
     everyone = result.summary.get("all", {})
     out.write("\nstage         utilization [95% CI]   mean wait min\n")
     for stage in s.stages:
