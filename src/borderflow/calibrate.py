@@ -42,10 +42,10 @@ from scipy import optimize
 
 from . import defaults
 from .capacity import booth_equivalents, pools
-from .errors import ArgumentError
+from .errors import ArgumentError, whole
 from .execution import executor_for, map_replications
 from .model import ReplicationResult
-from .runner import expected_travellers, resolve, whole
+from .runner import expected_travellers, resolve
 from .scenario import Problem, Scenario, ScenarioError, load_scenario
 from .scenario.schema import HOURS
 from .scenario.units import DAY, HOUR

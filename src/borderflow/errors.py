@@ -26,3 +26,14 @@ class InputError(Exception):
 
 class ArgumentError(InputError, ValueError):
     """An argument or command-line option out of range (``replications``, ``--jobs``...)."""
+
+
+def whole(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` if it is a whole number in ``[minimum, maximum]``, else :class:`ArgumentError`
+    (the same rule for the command line's options and the API's arguments)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "a positive" if minimum == 1 else "a non-negative" if minimum == 0 else "a"
+        raise ArgumentError(f"{name} must be {kind} whole number, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ArgumentError(f"{name} must be at most {maximum:,}, not {value:,}")
+    return value

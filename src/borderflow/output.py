@@ -120,7 +120,9 @@ def print_run(result: RunResult, out: TextIO) -> None:
         + ("  (INTERRUPTED: partial results)" if result.interrupted else "")
         + "\n\n"
     )
-    rows = [("stream", "entities", "wait mean [95% CI] min", "p50", "p95", "max", "in port")]
+    rows: list[tuple[str, ...]] = [
+        ("stream", "entities", "wait mean [95% CI] min", "p50", "p95", "max", "in port")
+    ]
     for stream, metrics in result.summary.items():
         wait = metrics["wait_mean_min"]
         ci = f" [{_num(wait.ci_low)}, {_num(wait.ci_high)}]" if wait.replications > 1 else ""

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import defaults
 from .analysis import Estimate, summarise
-from .errors import ArgumentError
+from .errors import whole
 from .execution import executor_for, iter_replications, map_replications, workers_of
 from .model import ReplicationResult
 from .precision import Sequential, check_target, mean_relative, sequential, values_of
@@ -259,17 +259,6 @@ def resolve(
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": whole(seed, "seed", minimum=0)})
     return scenario, source
-
-
-def whole(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    """``value`` if it is a whole number in ``[minimum, maximum]``, else :class:`ArgumentError`
-    (the same rule for the command line's options and the API's arguments)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        kind = "a positive" if minimum == 1 else "a non-negative" if minimum == 0 else "a"
-        raise ArgumentError(f"{name} must be {kind} whole number, not {value!r}")
-    if maximum is not None and value > maximum:
-        raise ArgumentError(f"{name} must be at most {maximum:,}, not {value:,}")
-    return value
 
 
 def run(

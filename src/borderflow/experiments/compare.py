@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import defaults
 from ..analysis import Estimate, estimate, metric_names
+from ..errors import whole
 from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 from ..model import ReplicationResult
 from ..output import COMPARISON_CSV, COMPARISON_JSON, OutputError, write_csv
@@ -32,7 +33,7 @@ from ..precision import (
     relative_half_width,
     sequential,
 )
-from ..runner import RunResult, expected_travellers, resolve, whole
+from ..runner import RunResult, expected_travellers, resolve
 from ..scenario import Scenario
 from ..scenario.size import DEFAULT_MAX_TRAVELLERS
 

@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from ..analysis import estimate
+from ..errors import whole
 from ..execution import Chunk, default_jobs, executor_for, run_chunks
 from ..model import ReplicationResult
-from ..runner import whole
 from ..scenario import Scenario
 from ..scenario.units import HOUR
 from .cases import CATALOGUE, Case, Summary, select
