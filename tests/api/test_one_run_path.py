@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import borderflow
@@ -138,3 +139,55 @@ def test_bad_arguments_are_input_errors_in_the_api_too():
         from borderflow.verify import verify
 
         verify(cases=["nope"], jobs=1)
+
+
+def test_runner_and_experiments_do_not_import_each_other_in_a_cycle():
+    code = "import sys\nimport borderflow.runner\nprint('borderflow.experiments' in sys.modules)\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"
+
+
+def test_every_outer_loop_sends_its_replications_through_the_one_dispatcher(monkeypatch, tmp_path):
+    """run, compare, sweep, calibrate and verify all reach ``execution.simulate_chunk``."""
+    from borderflow.calibrate import Observed
+    from borderflow.verify import verify
+
+    calls: list[int] = []
+    real = execution.simulate_chunk
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[2]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(execution, "simulate_chunk", counted)
+    short = ("horizon=2 h",)
+    borderflow.run(EXAMPLE, replications=2, overrides=short, jobs=1)
+    assert sum(calls) == 2
+    calls.clear()
+    borderflow.compare(borderflow.load_scenario(EXAMPLE, short), EXAMPLE, replications=2, jobs=1)
+    assert sum(calls) == 4
+    calls.clear()
+    experiment = {
+        "scenario": str(EXAMPLE),
+        "replications": 2,
+        "design": "grid",
+        "vary": {"horizon": ["1 h", "2 h"]},
+    }
+    borderflow.sweep(experiment, jobs=1)
+    assert sum(calls) == 4
+    calls.clear()
+    day = borderflow.load_scenario(EXAMPLE, ("horizon=24 h",))
+    observed = Observed(np.zeros(24), "test", "x", 24, None, None)
+    calibrate(day, observed, "car_general", iterations=1, replications=2, jobs=1)
+    assert sum(calls) >= 2 + 2  # before the fit, its step, then the check replications
+    calls.clear()
+    verify(quick=True, cases=["mm1_rho50"], jobs=1)
+    assert sum(calls) == verify_replications("mm1_rho50")
+
+
+def verify_replications(name: str) -> int:
+    from borderflow.verify import CATALOGUE
+
+    return CATALOGUE[name].scenario(True).replications
