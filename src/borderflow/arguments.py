@@ -359,6 +359,15 @@ def _precision(parser: argparse.ArgumentParser) -> None:
 
 
 def _max_travellers(parser: argparse.ArgumentParser) -> None:
+    """``--max-travellers`` and ``--max-memory``: the limits checked before a run starts."""
+    parser.add_argument(
+        "--max-memory",
+        type=finite,
+        default=defaults.MAX_MEMORY_MB,
+        metavar="MB",
+        help="refuse a scenario whose replication is estimated to need more than MB of memory "
+        f"(an overloaded port keeps its travellers; default {defaults.MAX_MEMORY_MB:,.0f})",
+    )
     parser.add_argument(
         "--max-travellers",
         type=positive,

@@ -17,6 +17,7 @@ the time spent upstream is ignored).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from .defaults import MAX_MEMORY_MB
 from .model.sampling import quantile_function
-from .scenario import Scenario
+from .scenario import Problem, Scenario, ScenarioError
 from .scenario.schema import DAYS, HOURS
 from .scenario.size import DEFAULT_MAX_TRAVELLERS
 from .scenario.units import HOUR as HOUR_S
@@ -147,6 +149,12 @@ class CheckReport:
     """Representative day -> its pool-hours."""
     expected_travellers: dict[str, float]
     """Stream -> travellers expected over one replication's horizon."""
+    backlog: Backlog
+    """The fluid backlog: how many travellers wait at once when the lanes cannot keep up."""
+    memory_mb: float
+    """Estimated peak memory of one replication (MB)."""
+    max_memory_mb: float | None = None
+    """The limit ``run`` applies to :attr:`memory_mb` (None: none)."""
 
     @property
     def over_capacity(self) -> list[tuple[int, PoolHour]]:
@@ -180,6 +188,16 @@ class CheckReport:
             f"expected travellers in one replication: {total:,.0f} "
             f"({s.replications} replications: {total * s.replications:,.0f})"
         )
+        day, hour = divmod(self.backlog.peak_hour, HOURS)
+        peak = (
+            f"at most {self.backlog.peak_inside:,.0f} travellers waiting at once (day {day}, "
+            f"{hour:02d}:00)"
+            if self.backlog.peak_inside >= 0.5
+            else "no lasting queue"
+        )
+        lines.append(
+            f"fluid estimate: {peak}; memory about {self.memory_mb:,.0f} MB per replication"
+        )
         for (_, day), label in zip(self.day_types, names, strict=True):
             rows = self.load[day]
             keys = sorted(
@@ -210,37 +228,49 @@ class CheckReport:
 
     def warnings(self) -> list[str]:
         """What deserves a warning (printed apart from the report)."""
+        out = []
         n = len(self.over_capacity)
-        if not n:
-            return []
-        return [
-            f"{n} pool-hours at or over capacity (utilisation >= 1): queues grow through "
-            "those hours"
-        ]
+        if n:
+            out.append(
+                f"{n} pool-hours at or over capacity (utilisation >= 1): queues grow through "
+                "those hours"
+            )
+        if self.max_memory_mb is not None and self.memory_mb > self.max_memory_mb:
+            out.append(
+                f"one replication would need about {self.memory_mb:,.0f} MB, more than the "
+                f"limit of {self.max_memory_mb:,.0f} MB: run refuses it (--max-memory MB)"
+            )
+        return out
 
 
 def check(
     scenario: Scenario | str | Path | dict[str, Any],
     overrides: Sequence[str] = (),
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = MAX_MEMORY_MB,
 ) -> CheckReport:
     """Validate a scenario and measure its load against the open lanes, hour by hour, without
     simulating (``borderflow check``).
 
     Raises:
         ScenarioError: the scenario or an override is invalid, or one replication expects more
-            than ``max_travellers`` (None: no limit), as ``run`` would refuse it.
+            than ``max_travellers`` (None: no limit), as ``run`` would refuse it. A scenario
+            estimated to need more than ``max_memory_mb`` is reported, with a warning.
     """
     from .runner import resolve
     from .scenario.size import expected_travellers
 
     loaded, _ = resolve(scenario, overrides, max_travellers=max_travellers)
     types = day_types(loaded)
+    queue = backlog(loaded)
     return CheckReport(
         loaded,
         types,
         {day: hourly_load(loaded, day) for _, day in types},
         expected_travellers(loaded),
+        queue,
+        memory_mb(loaded, queue.peak_inside),
+        max_memory_mb,
     )
 
 
@@ -251,3 +281,90 @@ def day_names(days: list[int]) -> str:
     if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
         return f"{DAYS[days[0]]}-{DAYS[days[-1]]}"
     return ", ".join(DAYS[d] for d in days)
+
+
+MEMORY_BASE_MB = 80.0
+"""Memory of a replication process before any traveller: Python, numpy, SimPy, the scenario."""
+BYTES_PER_TRAVELLER = 600.0
+"""Memory per traveller inside the port (queued or in a booth): the traveller, its needs and its
+place in a line; measured at 380 to 590 bytes, rounded up."""
+BYTES_PER_HOUR_ROW = 200.0
+"""Memory per stream-hour and lane-group-hour of statistics kept until the run ends."""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The fluid (deterministic) queue of a scenario: work that arrives faster than the open
+    lanes can inspect it piles up, hour by hour, over the whole horizon."""
+
+    peak_inside: float
+    """Most travellers waiting at once, over all stages and pools."""
+    peak_hour: int
+    """Simulated hour (from 00:00 of the first day) at which the backlog peaks."""
+    left_at_horizon: float
+    """Travellers still waiting when arrivals stop."""
+
+
+def backlog(scenario: Scenario) -> Backlog:
+    """The fluid backlog over the horizon, from the hourly load and capacity of every pool (no
+    randomness: random queues form below full load too, so this is a lower bound on queues and
+    a good estimate of them only under overload, where memory and run time matter)."""
+    week = scenario.week_days()
+    types = day_types(scenario)
+    kind = {day: rep for days, rep in types for day in days}
+    load = {rep: hourly_load(scenario, rep) for _, rep in types}
+    keys = sorted({(r.stage, r.groups, r.streams) for rows in load.values() for r in rows})
+    by_key = {
+        rep: {key: [r for r in rows if (r.stage, r.groups, r.streams) == key] for key in keys}
+        for rep, rows in load.items()
+    }
+    per_booth_hour = {}  # travellers per booth-hour of work, per pool (1 / mean inspection)
+    for key in keys:
+        arrivals = sum(r.arrivals_per_hour for rows in by_key.values() for r in rows[key])
+        work = sum(r.offered_load for rows in by_key.values() for r in rows[key])
+        per_booth_hour[key] = arrivals / work if work > 0 else 0.0
+    work_waiting = dict.fromkeys(keys, 0.0)  # booth-hours of work waiting, per pool
+    peak, peak_hour, inside = 0.0, 0, 0.0
+    hours = math.ceil(scenario.horizon / HOUR_S)
+    for h in range(hours):
+        rep = kind[week[(h // HOURS) % 7]]
+        inside = 0.0
+        for key in keys:
+            row = by_key[rep][key][h % HOURS]
+            work_waiting[key] = max(0.0, work_waiting[key] + row.offered_load - row.capacity)
+            inside += work_waiting[key] * per_booth_hour[key]
+        if inside > peak:
+            peak, peak_hour = inside, h
+    return Backlog(peak, peak_hour, inside)
+
+
+def memory_mb(scenario: Scenario, peak_inside: float) -> float:
+    """Estimated peak memory (MB) of one replication with ``peak_inside`` travellers inside at
+    once: a base, the travellers, and the hourly statistics kept until the end."""
+    hours = math.ceil(scenario.horizon / HOUR_S)
+    groups = sum(len(stage.lanes) for stage in scenario.stages.values())
+    rows = hours * (len(scenario.streams) + groups)
+    return MEMORY_BASE_MB + (peak_inside * BYTES_PER_TRAVELLER + rows * BYTES_PER_HOUR_ROW) / 1e6
+
+
+def check_memory(scenario: Scenario, max_memory_mb: float) -> Backlog:
+    """Refuse a scenario whose replication would need more than ``max_memory_mb`` (estimated
+    from its fluid backlog: an overloaded port keeps its travellers), before anything runs.
+
+    Raises:
+        ScenarioError: naming the estimate, where the backlog peaks, and how to raise the limit.
+    """
+    queue = backlog(scenario)
+    need = memory_mb(scenario, queue.peak_inside)
+    if need > max_memory_mb:
+        day, hour = divmod(queue.peak_hour, HOURS)
+        message = (
+            f"one replication would need about {need:,.0f} MB: the lanes cannot keep up, and "
+            f"about {queue.peak_inside:,.0f} travellers would be waiting at once (day {day}, "
+            f"{hour:02d}:00; fluid estimate), more than the limit of {max_memory_mb:,.0f} MB. "
+            "Check the arrival rates, the lanes open and the inspection times "
+            "(borderflow check shows the load by hour), or raise the limit "
+            "(--max-memory MB)"
+        )
+        raise ScenarioError([Problem(f"scenario {scenario.name!r}", None, None, (), message)])
+    return queue

@@ -95,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
             metric=args.metric or _default_metric(),
             max_replications=args.max_replications,
             max_travellers=args.max_travellers,
+            max_memory_mb=args.max_memory,
         )
     except Exception as exc:
         bar.close()
@@ -135,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .capacity import check
 
-    report = check(args.file, args.overrides, args.max_travellers)
+    report = check(args.file, args.overrides, args.max_travellers, args.max_memory)
     sys.stdout.write(report.to_text())
     for warning in report.warnings():
         _say(f"warning: {warning}")
@@ -162,6 +163,7 @@ def _compare(args: argparse.Namespace) -> int:
             metric=args.metric or _default_metric(),
             max_replications=args.max_replications,
             max_travellers=args.max_travellers,
+            max_memory_mb=args.max_memory,
         )
     finally:
         bar.close()
@@ -190,7 +192,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .experiments.sweep import load_experiment, print_sweep, sweep
 
     # every problem, oversized points included, is reported before anything runs
-    experiment = load_experiment(args.file, args.max_travellers)
+    experiment = load_experiment(args.file, args.max_travellers, args.max_memory)
     output = args.output or str(Path("runs") / Path(args.file).stem)
     bar = _progress(args, "replications")
     try:

@@ -18,6 +18,9 @@ MAX_REPLICATIONS = 100
 MAX_TRAVELLERS = 50_000_000
 """Most travellers expected in one replication before a run is refused (a typo in a rate or a
 horizon would otherwise run for days); a year of San Ysidro is about 26 million."""
+MAX_MEMORY_MB = 8_000.0
+"""Most memory (MB) one replication may be estimated to need before a run is refused: an
+overloaded port keeps its travellers, about 600 bytes each."""
 CALIBRATE_ITERATIONS = 10
 """Simulation steps of a calibration fit."""
 CALIBRATE_REPLICATIONS = 6

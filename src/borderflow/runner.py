@@ -21,6 +21,7 @@ from typing import Any
 
 from . import defaults
 from .analysis import Estimate, summarise
+from .capacity import check_memory
 from .errors import whole
 from .execution import executor_for, iter_replications, map_replications, workers_of
 from .model import ReplicationResult
@@ -234,10 +235,12 @@ def resolve(
     replications: int | None = None,
     seed: int | None = None,
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = defaults.MAX_MEMORY_MB,
 ) -> tuple[Scenario, str | None]:
     """The scenario to run and the file it came from: loaded (with ``overrides`` applied) if it
     is a file or a dict, with ``replications`` and ``seed`` put in when given, and refused if
-    one replication expects more than ``max_travellers`` (None: no limit).
+    one replication expects more than ``max_travellers`` or is estimated to need more than
+    ``max_memory_mb`` (None: no limit; see :func:`borderflow.capacity.check_memory`).
 
     Raises:
         ScenarioError: the scenario or an override is invalid, or the run is too big.
@@ -253,6 +256,8 @@ def resolve(
         )
     elif max_travellers is not None:
         check_size(scenario, max_travellers)
+    if max_memory_mb is not None:
+        check_memory(scenario, max_memory_mb)
     if replications is not None:
         count = whole(replications, "replications", maximum=MAX_REPLICATIONS)
         scenario = scenario.model_copy(update={"replications": count})
@@ -277,6 +282,7 @@ def run(
     metric: str = defaults.METRIC,
     max_replications: int = defaults.MAX_REPLICATIONS,
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = defaults.MAX_MEMORY_MB,
 ) -> RunResult:
     """Run the replications of a scenario.
 
@@ -298,6 +304,8 @@ def run(
             is then a :class:`SequentialRunResult`.
         max_travellers: refuse, before anything runs, a scenario that expects more travellers
             than this in one replication (None: no limit); ``check`` shows the estimate.
+        max_memory_mb: likewise for the memory one replication is estimated to need, from the
+            fluid backlog of an overloaded port (None: no limit).
 
     The results are the same, bit for bit, however and wherever the replications ran.
 
@@ -311,7 +319,9 @@ def run(
         stream or metric that cannot be used. ExecutionError: ``jobs`` or ``dask`` cannot be
         used.
     """
-    scenario, source = resolve(scenario, overrides, replications, seed, max_travellers)
+    scenario, source = resolve(
+        scenario, overrides, replications, seed, max_travellers, max_memory_mb
+    )
     start_n = scenario.replications
     if precision is not None:
         check_target(precision, stream, metric, [scenario], start_n, max_replications)

@@ -270,6 +270,7 @@ def compare(
     metric: str = defaults.METRIC,
     max_replications: int = defaults.MAX_REPLICATIONS,
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = defaults.MAX_MEMORY_MB,
 ) -> Comparison:
     """Run a base scenario and alternatives with common random numbers; compare them in pairs.
 
@@ -292,7 +293,9 @@ def compare(
     if not alternatives:
         raise ValueError("compare needs a base scenario and at least one alternative")
     sources = [base, *alternatives]
-    loaded = [resolve(s, max_travellers=max_travellers)[0] for s in sources]
+    loaded = [
+        resolve(s, max_travellers=max_travellers, max_memory_mb=max_memory_mb)[0] for s in sources
+    ]
     n = loaded[0].replications if replications is None else whole(replications, "replications")
     seed = loaded[0].seed if seed is None else whole(seed, "seed", minimum=0)
     if precision is not None:

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from .. import defaults
 from ..analysis import Estimate, summarise
+from ..capacity import check_memory
 from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
 from ..output import POINTS_CSV, RESULTS_CSV, SWEEP_JSON, OutputError, write_csv
 from ..runner import expected_travellers
@@ -104,13 +105,14 @@ class Experiment:
 def load_experiment(
     source: str | FilePath | dict[str, Any],
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = defaults.MAX_MEMORY_MB,
 ) -> Experiment:
     """Read and check an experiment file (or the same content as a dict).
 
     The scenario is relative to the experiment file (to the working directory for a dict).
     Every design point is built and validated here, before anything runs; a point that
-    expects more than ``max_travellers`` in one replication is refused like an invalid one
-    (None: no limit).
+    expects more than ``max_travellers`` in one replication, or is estimated to need more
+    than ``max_memory_mb``, is refused like an invalid one (None: no limit).
 
     Raises:
         ExperimentError: listing every problem, each as ``file:line:col: key.path: message``.
@@ -124,14 +126,21 @@ def load_experiment(
         except ScenarioError as exc:
             raise ExperimentError(exc.problems) from None
         folder = FilePath(source).parent
-    return _Loader(doc, folder, max_travellers).load()
+    return _Loader(doc, folder, max_travellers, max_memory_mb).load()
 
 
 class _Loader:
-    def __init__(self, doc: Document, folder: FilePath, max_travellers: int | None):
+    def __init__(
+        self,
+        doc: Document,
+        folder: FilePath,
+        max_travellers: int | None,
+        max_memory_mb: float | None,
+    ):
         self.doc = doc
         self.folder = folder
         self.max_travellers = max_travellers
+        self.max_memory_mb = max_memory_mb
         self.problems: list[Problem] = []
 
     def problem(self, path: Path, message: str) -> None:
@@ -464,6 +473,8 @@ class _Loader:
                 resolved = validate_document(doc)
                 if self.max_travellers is not None:
                     check_size(resolved, self.max_travellers, doc)
+                if self.max_memory_mb is not None:
+                    check_memory(resolved, self.max_memory_mb)
             except ScenarioError as exc:
                 for p in exc.problems:
                     if p.file == self.doc.source:
@@ -745,6 +756,7 @@ def sweep(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_travellers: int | None = DEFAULT_MAX_TRAVELLERS,
+    max_memory_mb: float | None = defaults.MAX_MEMORY_MB,
 ) -> SweepResult:
     """Run every design point of an experiment (all with the scenario's seed: common random
     numbers across points).
@@ -757,7 +769,8 @@ def sweep(
             scenario); without it, stored points are discarded.
         jobs, dask, executor: where to run, as for :func:`borderflow.run`.
         progress: ``progress(done, total)`` in replications, stored ones included.
-        max_travellers: as for :func:`load_experiment`, when ``experiment`` is not loaded yet.
+        max_travellers, max_memory_mb: as for :func:`load_experiment`, when ``experiment`` is
+            not loaded yet.
 
     Raises:
         ExperimentError: the experiment file is invalid (before anything runs).
@@ -766,7 +779,7 @@ def sweep(
     exp = (
         experiment
         if isinstance(experiment, Experiment)
-        else load_experiment(experiment, max_travellers)
+        else load_experiment(experiment, max_travellers, max_memory_mb)
     )
     start = time.perf_counter()
     store = PointStore(output) if output is not None else None
