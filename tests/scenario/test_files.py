@@ -260,3 +260,31 @@ def test_values_quoted_in_messages_are_cut(tmp_path):
     )
     found = problems(write(tmp_path, "port.yaml", text))
     assert found and all(len(str(p)) < len(str(tmp_path)) + 400 for p in found), found
+
+
+# --- reserved names ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("all", "the results list every stream together under 'all'"),
+        ("default", "in service: and visit: maps, 'default' is the value for every stream"),
+    ],
+)
+def test_reserved_stream_names(tmp_path, name, why):
+    text = BASE.replace("  car:\n", f"  {name}:\n").replace("serves: [car]", f"serves: [{name}]")
+    path = write(tmp_path, "port.yaml", text)
+    problem = the_problem(path)
+    assert (problem.file, problem.line, problem.column) == (str(path), 5, 3)
+    assert problem.path == ("streams", name)
+    assert problem.message.startswith(f"the stream name {name!r} is reserved: {why}")
+    assert problem.message.endswith("(rename the stream)")
+
+
+def test_stages_and_lane_groups_may_be_called_all_or_default(tmp_path):
+    text = BASE.replace("route: [primary]", "route: [all]").replace("  primary:\n", "  all:\n")
+    text = text.replace("general: {", "default: {")
+    scenario = load_scenario(write(tmp_path, "port.yaml", text))
+    assert list(scenario.stages) == ["all"] and list(scenario.stages["all"].lanes) == ["default"]
+    assert load_scenario(write(tmp_path, "b.yaml", BASE.replace("car", "All"))).streams

@@ -27,6 +27,14 @@ MAX_BOOTHS = 20_000
 MAX_UNKNOWN_KEYS = 20
 """Most unknown keys listed for one file; the others are counted in one more line."""
 
+RESERVED_STREAMS = {
+    "all": "the results list every stream together under 'all' (summary.csv, the printed "
+    "table), where a stream of that name would be lost",
+    "default": "in service: and visit: maps, 'default' is the value for every stream not "
+    "named there",
+}
+"""Stream names that mean something else in a scenario or its results: why each is taken."""
+
 
 def load_scenario(
     source: str | FilePath | dict[str, Any],
@@ -156,6 +164,14 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
                         (("stages", stage_name, part, key), _unknown("stream", key, streams))
                     )
     for name, stream in streams.items():
+        if name in RESERVED_STREAMS:
+            out.append(
+                (
+                    ("streams", name),
+                    f"the stream name {name!r} is reserved: {RESERVED_STREAMS[name]} "
+                    "(rename the stream)",
+                )
+            )
         stream = _maps(stream)
         profile = _maps(stream.get("arrivals")).get("profile")
         if isinstance(profile, str) and profile not in profiles:
