@@ -209,14 +209,16 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
     def warnings(self) -> list[str]:
-        """What deserves a warning (printed apart from the report)."""
+        """What deserves a warning (printed apart from the report): what loading the file
+        found (a what-if that changes nothing of its base), then the pool-hours over capacity."""
+        out = list(self.scenario.load_warnings)
         n = len(self.over_capacity)
-        if not n:
-            return []
-        return [
-            f"{n} pool-hours at or over capacity (utilisation >= 1): queues grow through "
-            "those hours"
-        ]
+        if n:
+            out.append(
+                f"{n} pool-hours at or over capacity (utilisation >= 1): queues grow through "
+                "those hours"
+            )
+        return out
 
 
 def check(

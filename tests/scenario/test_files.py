@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from borderflow.scenario import Problem, ScenarioError, load_scenario
+from borderflow.scenario import Problem, ScenarioError, load_document, load_scenario
 from borderflow.scenario import load as load_module
 from borderflow.scenario.validate import MAX_UNKNOWN_KEYS
 
@@ -288,3 +288,102 @@ def test_stages_and_lane_groups_may_be_called_all_or_default(tmp_path):
     scenario = load_scenario(write(tmp_path, "port.yaml", text))
     assert list(scenario.stages) == ["all"] and list(scenario.stages["all"].lanes) == ["default"]
     assert load_scenario(write(tmp_path, "b.yaml", BASE.replace("car", "All"))).streams
+
+
+# --- a what-if that changes nothing ------------------------------------------------------------
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def what_if(tmp_path: Path, text: str) -> Path:
+    write(tmp_path, "base.yaml", EMPIRICAL.replace("name: test port", "name: base\ndescription: b"))
+    write(tmp_path, "times.csv", "30 s\n40 s\n")
+    return write(tmp_path, "what_if.yaml", "extends: base.yaml\n" + text)
+
+
+@pytest.mark.parametrize(
+    ("text", "but"),
+    [
+        ("name: faster\n", " except its name"),
+        ("", ""),
+        ("name: faster\nhorizon: 4 h\nreplications: 2\n", " except its name"),
+        ("name: faster\nstages: {primary: {lanes: {general: {lanes: 2}}}}\n", " except its name"),
+        (
+            "name: x\ndescription: c\nstreams: {car: {description: d}}\n",
+            " except its name and descriptions",
+        ),
+    ],
+    ids=["name-only", "nothing", "equal-values", "equal-nested", "descriptions"],
+)
+def test_a_what_if_that_changes_nothing_is_warned(tmp_path, text, but):
+    path = what_if(tmp_path, text)
+    scenario = load_scenario(path)
+    base = str(tmp_path / "base.yaml")
+    assert scenario.load_warnings == (
+        f"{path} changes nothing of {base}{but}: its results are those of base.yaml",
+    )
+
+
+def test_an_equal_duration_written_differently_is_a_change_of_the_text_only(tmp_path):
+    # the comparison is of the file's data: '240 min' is another value than '4 h'
+    assert load_scenario(what_if(tmp_path, "name: f\nhorizon: 240 min\n")).load_warnings == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: faster\nreplications: 3\n",
+        "name: faster\nstages: {primary: {lanes: {general: {lanes: 3}}}}\n",
+        "name: faster\nstreams: {car: {occupants: 1.2}}\n",
+    ],
+)
+def test_a_what_if_that_changes_something_is_not_warned(tmp_path, text):
+    assert load_scenario(what_if(tmp_path, text)).load_warnings == ()
+
+
+def test_the_same_empirical_file_name_in_another_folder_is_a_change(tmp_path):
+    path = what_if(tmp_path, "name: x\n")
+    write(tmp_path, "new/times.csv", "50 s\n")
+    write(
+        tmp_path,
+        "new/what_if.yaml",
+        "extends: ../base.yaml\nname: x\n"
+        "stages: {primary: {service: {default: {dist: empirical, file: times.csv}}}}\n",
+    )
+    assert load_scenario(path).load_warnings  # base.yaml's own times.csv: unchanged
+    assert load_scenario(tmp_path / "new" / "what_if.yaml").load_warnings == ()
+
+
+def test_set_does_not_hide_the_warning_about_the_file(tmp_path):
+    scenario = load_scenario(what_if(tmp_path, "name: x\n"), ("replications=5",))
+    assert scenario.replications == 5 and len(scenario.load_warnings) == 1
+
+
+def test_check_reports_the_warning(tmp_path):
+    from borderflow.capacity import check
+
+    report = check(what_if(tmp_path, "name: x\n"))
+    assert report.warnings()[0].endswith("except its name: its results are those of base.yaml")
+
+
+def test_a_scenario_without_extends_or_from_a_dump_has_no_warning(tmp_path):
+    assert load_scenario(write(tmp_path, "port.yaml", BASE)).load_warnings == ()
+    warned = load_scenario(what_if(tmp_path, "name: x\n"))
+    dumped = load_scenario(warned.model_dump(mode="json", exclude_none=True))
+    assert warned.load_warnings and dumped.load_warnings == ()
+
+
+def test_the_base_document_is_kept_as_it_was_read(tmp_path):
+    doc = load_document(what_if(tmp_path, "name: x\n"))
+    assert doc.base is not None
+    service = doc.base.data["stages"]["primary"]["service"]["default"]
+    assert service == {"dist": "empirical", "file": "times.csv"}  # not replaced by its values
+    assert "values" in doc.data["stages"]["primary"]["service"]["default"]
+    assert doc.warnings[0].endswith("except its name: its results are those of base.yaml")
+
+
+def test_no_shipped_scenario_is_warned():
+    files = sorted(SCENARIOS.rglob("*.yaml"))
+    assert any("extends:" in f.read_text(encoding="utf-8") for f in files)
+    for file in files:
+        assert load_scenario(file).load_warnings == (), file

@@ -49,6 +49,10 @@ class Document:
     data: dict[str, Any]
     positions: dict[Path, Position] = field(default_factory=dict)
     source: str = "<scenario>"
+    warnings: list[str] = field(default_factory=list)
+    """What deserves a warning but is not an error (a what-if that changes nothing)."""
+    base: Document | None = field(default=None, repr=False, compare=False)
+    """The resolved document this one ``extends``, as it was before this file's changes."""
 
     def where(self, path: Path) -> Position:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -654,6 +658,9 @@ def load_document(
         main = read_yaml(path)
         _looks_like_a_scenario(main, main, ())
         doc = _extend(main, path.parent, (path.resolve(),))
+    unchanged = unchanged_from_base(doc)
+    if unchanged:
+        doc.warnings.append(unchanged)
     if overrides:
         doc = apply_overrides(doc, overrides)
     _read_empirical_files(doc)
@@ -686,6 +693,77 @@ def _looks_like_a_scenario(doc: Document, referrer: Document, path: Path) -> Non
             )
         ]
     )
+
+
+def unchanged_from_base(doc: Document) -> str | None:
+    """A warning when ``doc`` extends a file and changes nothing of it but its name and
+    descriptions (the two would give the same results), else None.
+
+    Values are compared as the files write them (``240 min`` is not ``4 h``), and an empirical
+    ``file:`` as the file it names. :func:`load_document` calls this on the merged document,
+    before ``--set`` and empirical files, and keeps the result in ``warnings``.
+    """
+    base = doc.base
+    if base is None:
+        return None
+    if _comparable(doc) != _comparable(base):
+        return None
+    changed = [
+        what
+        for what, differs in (
+            ("name", doc.data.get("name") != base.data.get("name")),
+            ("descriptions", _descriptions(doc) != _descriptions(base)),
+        )
+        if differs
+    ]
+    but = f" except its {' and '.join(changed)}" if changed else ""
+    return (
+        f"{doc.source} changes nothing of {base.source}{but}: its results are those of "
+        f"{FilePath(base.source).name}"
+    )
+
+
+def _description_paths(data: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where the format has a ``description`` key (text that changes no result)."""
+    paths: list[tuple[str, ...]] = [("description",)]
+    for section in ("streams", "stages"):
+        for name, item in _map(data.get(section)).items():
+            paths.append((section, name, "description"))
+            if section == "stages":
+                for group in _map(_map(item).get("lanes")):
+                    paths.append(("stages", name, "lanes", group, "description"))
+    return paths
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _descriptions(doc: Document) -> dict[tuple[str, ...], Any]:
+    out = {}
+    for path in _description_paths(doc.data):
+        node: Any = doc.data
+        for part in path:
+            node = _map(node).get(part)
+        out[path] = node
+    return out
+
+
+def _comparable(doc: Document) -> dict[str, Any]:
+    """``doc.data`` without name and descriptions, each empirical ``file`` as the file read."""
+    data = copy.deepcopy(doc.data)
+    data.pop("name", None)
+    for path in _description_paths(doc.data):
+        node: Any = data
+        for part in path[:-1]:
+            node = _map(node).get(part)
+        _map(node).pop(path[-1], None)
+    for stage_name, stage in _map(data.get("stages")).items():
+        for key, spec in _map(_map(stage).get("service")).items():
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+                where = ("stages", stage_name, "service", key, "file")
+                spec["file"] = str(_empirical_target(doc, where, spec["file"]))
+    return data
 
 
 def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> Document:
@@ -739,7 +817,9 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
     parsed = parse_yaml(text, str(target))
     _looks_like_a_scenario(parsed, doc, ("extends",))
     base = _extend(parsed, target.parent, (*chain, resolved))
-    return _merge(base, doc)
+    merged = _merge(base, doc)
+    merged.base = base
+    return merged
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -842,25 +922,29 @@ def apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> Do
         positions[path] = (origin, None, None)
     if problems:
         raise ScenarioError(problems)
-    return Document(data, positions, doc.source)
+    return Document(data, positions, doc.source, list(doc.warnings), doc.base)
 
 
 def _read_empirical_files(doc: Document) -> None:
     """Replace ``{dist: empirical, file: times.csv}`` by the values in that CSV file.
 
     The file is read relative to the scenario file that named it; its first column holds
-    durations with units or, with a ``unit:`` key, plain numbers in that unit.
+    durations with units or, with a ``unit:`` key, plain numbers in that unit. The maps on the
+    way are copied before they change: a base document may share them.
     """
     stages = doc.data.get("stages")
     if not isinstance(stages, dict):
         return
+    stages = doc.data["stages"] = dict(stages)
     problems: list[Problem] = []
     for stage_name, stage in stages.items():
         service = stage.get("service") if isinstance(stage, dict) else None
-        if not isinstance(service, dict):
+        if not isinstance(service, dict) or not any(_names_a_file(s) for s in service.values()):
             continue
+        service = dict(service)
+        stages[stage_name] = {**stage, "service": service}
         for key, spec in service.items():
-            if not (isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec):
+            if not _names_a_file(spec):
                 continue
             path = ("stages", stage_name, "service", key, "file")
             target = _empirical_target(doc, path, str(spec["file"]))
@@ -897,6 +981,10 @@ def _read_empirical_files(doc: Document) -> None:
             service[key] = spec
     if problems:
         raise ScenarioError(problems)
+
+
+def _names_a_file(spec: Any) -> bool:
+    return isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec
 
 
 def _empirical_target(doc: Document, path: Path, name: str) -> FilePath:

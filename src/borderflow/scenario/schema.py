@@ -553,6 +553,14 @@ class Scenario(_Model):
     stages: dict[str, Stage] = Field(min_length=1)
     economics: Economics = Field(default_factory=Economics)
     emissions: dict[Mode, IdleEmissions] = Field(default_factory=dict)
+    _load_warnings: tuple[str, ...] = PrivateAttr(())
+
+    @property
+    def load_warnings(self) -> tuple[str, ...]:
+        """What loading the file found worth a warning but not an error, such as a what-if
+        that changes nothing of the file it extends. Not part of the scenario's data: a
+        scenario built from a dict, or copied from its dump, has none."""
+        return self._load_warnings
 
     def hourly_rates(self, stream: str, day: int = 0) -> tuple[float, ...]:
         """Arrivals per hour of ``stream`` in each hour of day of week ``day`` (0 = Monday)."""

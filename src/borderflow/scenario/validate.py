@@ -74,6 +74,7 @@ def validate_document(doc: Document) -> Scenario:
     if problems:
         raise ScenarioError(_bounded(sorted(problems, key=_file_order)))
     assert scenario is not None
+    scenario._load_warnings = tuple(doc.warnings)
     return scenario
 
 
