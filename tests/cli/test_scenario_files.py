@@ -122,10 +122,7 @@ def test_a_what_if_that_changes_nothing_is_warned(tmp_path, command):
     code, _, err = cli(command, path, *(["--jobs", "1"] if command == "run" else []))
     assert code == 0, err
     base = tmp_path / "base.yaml"
-    assert (
-        f"warning: {path} changes nothing of {base} except its name: its results are those of "
-        "base.yaml\n"
-    ) in err
+    assert f"warning: {path} changes nothing of {base} except its name\n" in err
 
 
 @pytest.mark.parametrize("command", ["check", "run"])

@@ -679,17 +679,20 @@ def _looks_like_a_scenario(doc: Document, referrer: Document, path: Path) -> Non
     unknown = len(keys) - known
     if not keys or (known and unknown <= max(5, known)):
         return
-    count = f"none of its {len(keys):,}" if not known else f"only {known} of its {len(keys):,}"
-    plural = "keys is" if len(keys) != 1 or known else "key is"
-    if len(keys) == 1 and not known:
-        count, plural = "its one", "key is not"
+    if len(keys) == 1:
+        count = "its one top-level key is not a scenario key"
+    elif not known:
+        count = f"none of its {len(keys):,} top-level keys is a scenario key"
+    else:
+        are = "is a scenario key" if known == 1 else "are scenario keys"
+        count = f"only {known} of its {len(keys):,} top-level keys {are}"
     what = "this file" if doc is referrer else f"{_short(doc.source, 80)!r}"
     raise ScenarioError(
         [
             referrer.problem(
                 path,
-                f"{what} does not look like a scenario file: {count} top-level {plural} a "
-                "scenario key (name, streams, stages, ...); its keys are not listed",
+                f"{what} does not look like a scenario file: {count} (name, streams, stages, "
+                "...); its keys are not listed",
             )
         ]
     )
@@ -717,10 +720,7 @@ def unchanged_from_base(doc: Document) -> str | None:
         if differs
     ]
     but = f" except its {' and '.join(changed)}" if changed else ""
-    return (
-        f"{doc.source} changes nothing of {base.source}{but}: its results are those of "
-        f"{FilePath(base.source).name}"
-    )
+    return f"{doc.source} changes nothing of {base.source}{but}"
 
 
 def _description_paths(data: dict[str, Any]) -> list[tuple[str, ...]]:
