@@ -227,8 +227,10 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
     def warnings(self) -> list[str]:
-        """What deserves a warning (printed apart from the report)."""
-        out = []
+        """What deserves a warning (printed apart from the report): what loading the file
+        found (a what-if that changes nothing of its base), the pool-hours over capacity, and
+        a replication that would need more memory than ``run`` allows."""
+        out = list(self.scenario.load_warnings)
         n = len(self.over_capacity)
         if n:
             out.append(
@@ -260,7 +262,7 @@ def check(
     from .runner import resolve
     from .scenario.size import expected_travellers
 
-    loaded, _ = resolve(scenario, overrides, max_travellers=max_travellers)
+    loaded, _ = resolve(scenario, overrides, max_travellers=max_travellers, max_memory_mb=None)
     types = day_types(loaded)
     queue = backlog(loaded)
     return CheckReport(

@@ -112,6 +112,8 @@ def _run(args: argparse.Namespace) -> int:
         _say("interrupted before the first replication finished; nothing to write")
         return EXIT_INTERRUPTED
     outcome = getattr(result, "precision", None)
+    for warning in result.scenario.load_warnings:  # a what-if that changes nothing
+        _say(f"warning: {warning}")
     if not args.quiet:
         print_run(result, sys.stdout)
         if outcome is not None:

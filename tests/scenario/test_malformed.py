@@ -127,8 +127,19 @@ def test_extends_a_directory_names_the_scenario_file_and_the_key(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
-def test_extends_a_device_is_refused_without_reading_it(tmp_path):
+def test_extends_a_device_is_refused_by_its_name_without_reading_it(tmp_path):
     path = write_bytes(tmp_path, b"name: child\nextends: /dev/zero\n")
+    problem = the_problem(path)
+    assert_at(problem, path, 2, 1)
+    assert problem.path == ("extends",)
+    assert "cannot extend '/dev/zero'" in problem.message
+    assert "name ends in .yaml or .yml" in problem.message
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_extends_a_device_under_a_yaml_name_is_refused_without_reading_it(tmp_path):
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    path = write_bytes(tmp_path, b"name: child\nextends: zero.yaml\n")
     problem = the_problem(path)
     assert_at(problem, path, 2, 1)
     assert problem.path == ("extends",)
@@ -345,6 +356,11 @@ def test_bad_bytes_in_an_empirical_csv(tmp_path, data, fragment):
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_an_empirical_csv_that_is_a_device(tmp_path):
     path = write_bytes(tmp_path, EMPIRICAL.replace("times.csv", "/dev/zero").encode())
+    problem = the_problem(path)
+    assert "cannot read '/dev/zero'" in problem.message
+    assert "a file whose name ends in .csv or .txt" in problem.message
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    path = write_bytes(tmp_path, EMPIRICAL.replace("times.csv", "zero.csv").encode())
     problem = the_problem(path)
     assert "it is not a regular file" in problem.message
 
@@ -621,7 +637,7 @@ def test_check_size_names_the_biggest_streams_and_the_limit():
             1,
             "expected a map of keys (name:, streams:, ...), found a list",
         ),
-        ("\n\n  just text\n", 3, 3, "found the text 'just text'"),
+        ("\n\n  just text\n", 3, 3, "found text of 9 characters, not key: value lines"),
         ("~\n", 1, 1, "found null"),
         ("1: x\n", 1, 1, "a key must be a name (text), found the number 1"),
         ("name: x\nnull: x\n", 2, 1, "found null"),

@@ -36,6 +36,7 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from .errors import Path, Problem, ScenarioError, format_path
 from .schema import schema_keys
+from .units import parse_duration
 
 Position = tuple[str, int | None, int | None]
 """(file, line, column), 1-based; line and column are None where unknown (``--set``)."""
@@ -48,6 +49,10 @@ class Document:
     data: dict[str, Any]
     positions: dict[Path, Position] = field(default_factory=dict)
     source: str = "<scenario>"
+    warnings: list[str] = field(default_factory=list)
+    """What deserves a warning but is not an error (a what-if that changes nothing)."""
+    base: Document | None = field(default=None, repr=False, compare=False)
+    """The resolved document this one ``extends``, as it was before this file's changes."""
 
     def where(self, path: Path) -> Position:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -91,9 +96,31 @@ class Unreadable(Exception):
         self.column = column
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+"""Name endings of a scenario file: the file given to a command, and each file it ``extends``."""
+
+TIMES_SUFFIXES = (".csv", ".txt")
+"""Name endings of an empirical times file (``file:`` in a distribution)."""
+
+SYSTEM_DIRECTORIES = ("/proc", "/sys", "/dev")
+"""Where no scenario or data file lives: files there describe the running system, and a
+"regular" file under ``/proc`` says its size is 0 yet reads non-empty."""
+
+
+def wrong_suffix(path: str | FilePath, suffixes: tuple[str, ...]) -> bool:
+    """Whether the name of ``path`` ends in none of ``suffixes`` (in any case). A directory is
+    not refused here: reading it says it is a directory, which is the clearer message."""
+    return FilePath(path).suffix.lower() not in suffixes and not os.path.isdir(path)
+
+
+def _ends(suffixes: tuple[str, ...]) -> str:
+    return " or ".join(suffixes)
+
+
 def read_bytes(path: str | FilePath, limit: int) -> bytes:
-    """The content of the regular file ``path``, refusing directories, devices, pipes and
-    files over ``limit`` bytes before reading anything.
+    """The content of the regular file ``path``, refusing directories, devices, pipes, files
+    under /proc, /sys and /dev, and files over ``limit`` bytes before reading anything; a file
+    that reads more bytes than its size (a special file) is refused too.
 
     Raises:
         FileNotFoundError: when there is no such file.
@@ -108,6 +135,7 @@ def read_bytes(path: str | FilePath, limit: int) -> bytes:
     except OSError as exc:
         raise Unreadable(f"cannot be opened ({exc.strerror})") from None
     _check_kind(info.st_mode, info.st_size, limit)
+    _check_place(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -117,12 +145,22 @@ def read_bytes(path: str | FilePath, limit: int) -> bytes:
         info = os.fstat(handle.fileno())  # the file opened is the file checked
         _check_kind(info.st_mode, info.st_size, limit)
         try:
-            data = handle.read(limit + 1)
+            data = handle.read(info.st_size + 1)
         except OSError as exc:
             raise Unreadable(f"cannot be read ({exc.strerror})") from None
-    if len(data) > limit:
-        _too_big(len(data), limit)
+    if len(data) > info.st_size:
+        raise Unreadable(
+            f"is not an ordinary file: it reads more than the {info.st_size:,} bytes its size "
+            "says (a special file, such as those under /proc, or a file being written)"
+        )
     return data
+
+
+def _check_place(path: str | FilePath) -> None:
+    real = os.path.realpath(path)
+    for top in SYSTEM_DIRECTORIES:
+        if real == top or real.startswith(top + os.sep):
+            raise Unreadable(f"is a system file under {top}, not a scenario or data file")
 
 
 def _check_kind(mode: int, size: int, limit: int) -> None:
@@ -319,14 +357,14 @@ class _Builder:
                 raise self.fail(
                     mark,
                     f"a key must be a name (text), found {_kind_of(value)}; "
-                    f'put it in quotes if it is a name ("{event.value}")',
+                    f'put it in quotes if it is a name ("{_short(event.value)}")',
                 )
             merge = value == _MERGE and event.implicit[0]
             if not merge and value in top.seen:
                 raise self.fail(
                     mark,
-                    f"duplicate key {value!r}: it is already given at line {top.seen[value]} "
-                    "of this map (a key can appear once)",
+                    f"duplicate key {_short(repr(value))}: it is already given at line "
+                    f"{top.seen[value]} of this map (a key can appear once)",
                 )
             if not merge:
                 top.seen[value] = mark.line + 1
@@ -381,14 +419,15 @@ class _Builder:
         if event.anchor not in self.anchors:
             raise self.fail(
                 event.start_mark,
-                f"unknown alias *{event.anchor}: an alias must come after its anchor "
-                f"&{event.anchor}, and not inside it",
+                f"unknown alias *{_short(event.anchor)}: an alias must come after its anchor "
+                f"&{_short(event.anchor)}, and not inside it",
             )
         value, positions, size = self.anchors[event.anchor]
         self._count(event, size)
         if self.stack and self._expecting_key():
             raise self.fail(
-                event.start_mark, f"a key must be a name written in the map, found *{event.anchor}"
+                event.start_mark,
+                f"a key must be a name written in the map, found *{_short(event.anchor)}",
             )
         self._done(copy.deepcopy(value), positions, None, size, event)
 
@@ -540,8 +579,8 @@ def parse_yaml(text: str, file: str) -> Document:
 def _found_kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, str):
-        return f"the text {_short(value)!r}"
+    if isinstance(value, str):  # not quoted: the file may be anything but a scenario
+        return f"text of {len(value):,} characters, not key: value lines"
     return _kind_of(value)
 
 
@@ -613,11 +652,118 @@ def load_document(
         doc = _extend(doc, FilePath("."), ())
     else:
         path = FilePath(source)
-        doc = _extend(read_yaml(path), path.parent, (path.resolve(),))
+        if wrong_suffix(path, SCENARIO_SUFFIXES):
+            message = f"the name of a scenario file must end in {_ends(SCENARIO_SUFFIXES)}"
+            raise ScenarioError([Problem(str(path), None, None, (), message)])
+        main = read_yaml(path)
+        _looks_like_a_scenario(main, main, ())
+        doc = _extend(main, path.parent, (path.resolve(),))
+    unchanged = unchanged_from_base(doc)
+    if unchanged:
+        doc.warnings.append(unchanged)
     if overrides:
         doc = apply_overrides(doc, overrides)
     _read_empirical_files(doc)
     return doc
+
+
+SCENARIO_KEYS = tuple(schema_keys(()))
+"""The keys of the top level of a scenario file."""
+
+
+def _looks_like_a_scenario(doc: Document, referrer: Document, path: Path) -> None:
+    """Refuse a file whose top level is a map of keys that are (nearly) all foreign, such as a
+    system file, in one problem that lists none of them (at ``path`` of ``referrer``)."""
+    keys = list(doc.data)
+    known = sum(1 for key in keys if key in SCENARIO_KEYS)
+    unknown = len(keys) - known
+    if not keys or (known and unknown <= max(5, known)):
+        return
+    if len(keys) == 1:
+        count = "its one top-level key is not a scenario key"
+    elif not known:
+        count = f"none of its {len(keys):,} top-level keys is a scenario key"
+    else:
+        are = "is a scenario key" if known == 1 else "are scenario keys"
+        count = f"only {known} of its {len(keys):,} top-level keys {are}"
+    what = "this file" if doc is referrer else f"{_short(doc.source, 80)!r}"
+    raise ScenarioError(
+        [
+            referrer.problem(
+                path,
+                f"{what} does not look like a scenario file: {count} (name, streams, stages, "
+                "...); its keys are not listed",
+            )
+        ]
+    )
+
+
+def unchanged_from_base(doc: Document) -> str | None:
+    """A warning when ``doc`` extends a file and changes nothing of it but its name and
+    descriptions (the two would give the same results), else None.
+
+    Values are compared as the files write them (``240 min`` is not ``4 h``), and an empirical
+    ``file:`` as the file it names. :func:`load_document` calls this on the merged document,
+    before ``--set`` and empirical files, and keeps the result in ``warnings``.
+    """
+    base = doc.base
+    if base is None:
+        return None
+    if _comparable(doc) != _comparable(base):
+        return None
+    changed = [
+        what
+        for what, differs in (
+            ("name", doc.data.get("name") != base.data.get("name")),
+            ("descriptions", _descriptions(doc) != _descriptions(base)),
+        )
+        if differs
+    ]
+    but = f" except its {' and '.join(changed)}" if changed else ""
+    return f"{doc.source} changes nothing of {base.source}{but}"
+
+
+def _description_paths(data: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where the format has a ``description`` key (text that changes no result)."""
+    paths: list[tuple[str, ...]] = [("description",)]
+    for section in ("streams", "stages"):
+        for name, item in _map(data.get(section)).items():
+            paths.append((section, name, "description"))
+            if section == "stages":
+                for group in _map(_map(item).get("lanes")):
+                    paths.append(("stages", name, "lanes", group, "description"))
+    return paths
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _descriptions(doc: Document) -> dict[tuple[str, ...], Any]:
+    out = {}
+    for path in _description_paths(doc.data):
+        node: Any = doc.data
+        for part in path:
+            node = _map(node).get(part)
+        out[path] = node
+    return out
+
+
+def _comparable(doc: Document) -> dict[str, Any]:
+    """``doc.data`` without name and descriptions, each empirical ``file`` as the file read."""
+    data = copy.deepcopy(doc.data)
+    data.pop("name", None)
+    for path in _description_paths(doc.data):
+        node: Any = data
+        for part in path[:-1]:
+            node = _map(node).get(part)
+        _map(node).pop(path[-1], None)
+    for stage_name, stage in _map(data.get("stages")).items():
+        for key, spec in _map(_map(stage).get("service")).items():
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+                where = ("stages", stage_name, "service", key, "file")
+                spec["file"] = str(_empirical_target(doc, where, spec["file"]))
+    return data
 
 
 def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> Document:
@@ -626,8 +772,20 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
     if parent is None:
         return doc
     if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError([doc.problem(("extends",), f"expected a file name, found {parent!r}")])
+        raise ScenarioError(
+            [doc.problem(("extends",), f"expected a file name, found {_short(repr(parent))}")]
+        )
     target = FilePath(os.path.normpath(directory / parent))
+    if wrong_suffix(target, SCENARIO_SUFFIXES):
+        raise ScenarioError(
+            [
+                doc.problem(
+                    ("extends",),
+                    f"cannot extend {_short(parent)!r}: a scenario file's name ends in "
+                    f"{_ends(SCENARIO_SUFFIXES)}",
+                )
+            ]
+        )
     try:
         resolved = target.resolve()
     except (OSError, ValueError, RuntimeError) as exc:
@@ -645,7 +803,7 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
         text = decode_text(read_bytes(target, MAX_FILE_BYTES))
     except FileNotFoundError:
         raise ScenarioError(
-            [doc.problem(("extends",), f"file not found: {parent!r} (looked for {target})")]
+            [doc.problem(("extends",), f"file not found: {_short(parent)!r} (looked for {target})")]
         ) from None
     except Unreadable as exc:
         shown = "" if str(target) == parent else f" ({target})"
@@ -656,8 +814,12 @@ def _extend(doc: Document, directory: FilePath, chain: tuple[FilePath, ...]) -> 
         raise ScenarioError(
             [doc.problem(("extends",), f"cannot read {_short(parent)!r}{shown}: it {exc.message}")]
         ) from None
-    base = _extend(parse_yaml(text, str(target)), target.parent, (*chain, resolved))
-    return _merge(base, doc)
+    parsed = parse_yaml(text, str(target))
+    _looks_like_a_scenario(parsed, doc, ("extends",))
+    base = _extend(parsed, target.parent, (*chain, resolved))
+    merged = _merge(base, doc)
+    merged.base = base
+    return merged
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -704,7 +866,7 @@ def set_path(data: dict[str, Any], path: Path, value: Any) -> None:
         where = format_path(path[:i]) if i else "the top level"
         if isinstance(part, int):
             if not isinstance(node, list):
-                found = "a map" if isinstance(node, dict) else f"{node!r}"
+                found = "a map" if isinstance(node, dict) else _short(repr(node))
                 raise ValueError(
                     f"{where} is not a list (it is {found}); "
                     + (
@@ -716,7 +878,9 @@ def set_path(data: dict[str, Any], path: Path, value: Any) -> None:
             if not -len(node) <= part < len(node):
                 raise ValueError(f"{where} has {len(node)} items; there is no item [{part}]")
         elif not isinstance(node, dict):
-            raise ValueError(f"{where} is not a map (it is {node!r}); it has no key {part!r}")
+            raise ValueError(
+                f"{where} is not a map (it is {_short(repr(node))}); it has no key {part!r}"
+            )
         elif part not in node and not last and part in schema_keys(path[:i]):
             node[part] = {}  # a section of the format the file leaves out, e.g. economics
         elif part not in node and not last:
@@ -758,36 +922,49 @@ def apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> Do
         positions[path] = (origin, None, None)
     if problems:
         raise ScenarioError(problems)
-    return Document(data, positions, doc.source)
+    return Document(data, positions, doc.source, list(doc.warnings), doc.base)
 
 
 def _read_empirical_files(doc: Document) -> None:
     """Replace ``{dist: empirical, file: times.csv}`` by the values in that CSV file.
 
     The file is read relative to the scenario file that named it; its first column holds
-    durations with units or, with a ``unit:`` key, plain numbers in that unit.
+    durations with units or, with a ``unit:`` key, plain numbers in that unit. The maps on the
+    way are copied before they change: a base document may share them.
     """
     stages = doc.data.get("stages")
     if not isinstance(stages, dict):
         return
+    stages = doc.data["stages"] = dict(stages)
     problems: list[Problem] = []
     for stage_name, stage in stages.items():
         service = stage.get("service") if isinstance(stage, dict) else None
-        if not isinstance(service, dict):
+        if not isinstance(service, dict) or not any(_names_a_file(s) for s in service.values()):
             continue
+        service = dict(service)
+        stages[stage_name] = {**stage, "service": service}
         for key, spec in service.items():
-            if not (isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec):
+            if not _names_a_file(spec):
                 continue
             path = ("stages", stage_name, "service", key, "file")
-            file, _, _ = doc.where(path)
-            in_file = not file.startswith("--set") and not file.startswith("<")
-            base = FilePath(file).parent if in_file else FilePath(".")
-            target = FilePath(os.path.normpath(base / str(spec["file"])))
+            target = _empirical_target(doc, path, str(spec["file"]))
+            if wrong_suffix(target, TIMES_SUFFIXES):
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"cannot read {_short(str(spec['file']))!r}: empirical times are read "
+                        f"from a file whose name ends in {_ends(TIMES_SUFFIXES)}",
+                    )
+                )
+                continue
             try:
                 values = _read_times_csv(target, spec.get("column"), spec.get("unit"))
             except FileNotFoundError:
                 problems.append(
-                    doc.problem(path, f"file not found: {spec['file']!r} (looked for {target})")
+                    doc.problem(
+                        path,
+                        f"file not found: {_short(str(spec['file']))!r} (looked for {target})",
+                    )
                 )
                 continue
             except Unreadable as exc:
@@ -806,6 +983,19 @@ def _read_empirical_files(doc: Document) -> None:
         raise ScenarioError(problems)
 
 
+def _names_a_file(spec: Any) -> bool:
+    return isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec
+
+
+def _empirical_target(doc: Document, path: Path, name: str) -> FilePath:
+    """The file an empirical ``file:`` at ``path`` names: relative to the file it is written
+    in (to the working directory for ``--set`` and dicts)."""
+    file, _, _ = doc.where(path)
+    in_file = not file.startswith("--set") and not file.startswith("<")
+    base = FilePath(file).parent if in_file else FilePath(".")
+    return FilePath(os.path.normpath(base / name))
+
+
 def _read_times_csv(path: FilePath, column: Any, unit: Any) -> list[str]:
     text = decode_text(read_bytes(path, MAX_CSV_BYTES))
     try:
@@ -819,8 +1009,10 @@ def _read_times_csv(path: FilePath, column: Any, unit: Any) -> list[str]:
     header = rows[0]
     if column is not None:
         if column not in header:
-            columns = ", ".join(_short(h) for h in header[:20])
-            raise ValueError(f"no column {_short(str(column))!r} (columns: {columns})")
+            close = difflib.get_close_matches(str(column), [h[:100] for h in header[:100]], n=1)
+            hint = f" (did you mean {_short(close[0])!r}?)" if close else ""
+            count = f"{len(header)} column{'s' if len(header) != 1 else ''}"
+            raise ValueError(f"no column {_short(str(column))!r} in its first row ({count}){hint}")
         index, start = header.index(column), 1
     else:
         try:
@@ -833,9 +1025,20 @@ def _read_times_csv(path: FilePath, column: Any, unit: Any) -> list[str]:
             continue
         if index >= len(row):
             raise ValueError(f"row {number} has no column {index + 1}")
-        if row[index].strip():
-            values.append(row[index].strip())
+        cell = row[index].strip()
+        if not cell:
+            continue
+        try:
+            parse_duration(f"{cell} {unit}" if unit else cell)
+        except ValueError:  # the cell is not shown: the file may be anything but times
+            what = "a number" if unit else "a duration with its unit (such as 70 s)"
+            raise ValueError(
+                f"row {number}, column {index + 1} is not {what}"
+                + ("" if unit else "; for plain numbers give unit: s (or min, h)")
+            ) from None
+        values.append(cell)
     if unit:
+        parse_duration(f"1 {unit}")  # an unknown unit is the scenario's mistake: say so
         values = [f"{v} {unit}" for v in values]
     if not values:
         raise ValueError("no values found")

@@ -131,12 +131,14 @@ def hourly_values(value: Any, what: str, integer: bool) -> float | int | tuple:
         ok = isinstance(v, int) if integer else isinstance(v, int | float)
         if isinstance(v, bool) or not ok:
             if isinstance(v, str):
-                raise ValueError(f"expected a non-negative {kind}{where}, found the text {v!r}")
+                raise ValueError(
+                    f"expected a non-negative {kind}{where}, found the text {_short(v)}"
+                )
             raise ValueError(f"expected a non-negative {kind}{where}, found {_short(v)}")
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"{what} must be a finite number{where}, found {v!r}")
+            raise ValueError(f"{what} must be a finite number{where}, found {_short(v)}")
         if v < 0:
-            raise ValueError(f"{what} cannot be negative{where}, found {v!r}")
+            raise ValueError(f"{what} cannot be negative{where}, found {_short(v)}")
         if not integer and v > 1e300:  # also keeps a huge whole number convertible to float
             shown = f"{v:.3g}" if isinstance(v, float) else f"a number of {len(str(v))} digits"
             raise ValueError(f"{what} is too large{where}, found {shown}")
@@ -175,7 +177,7 @@ def by_day(value: Any, what: str, one: Any) -> Any:
     unknown = [k for k in value if k not in DAY_KEYS]
     if unknown:
         raise ValueError(
-            f"unknown day {unknown[0]!r} in {what}: use monday ... sunday, weekday, weekend "
+            f"unknown day {_short(unknown[0])} in {what}: use monday ... sunday, weekday, weekend "
             "or default"
         )
     out = {key: one(v) for key, v in value.items()}
@@ -393,7 +395,7 @@ class Arrivals(_Model):
     def _profile_name(cls, value: Any) -> Any:
         def name(v: Any) -> str:
             if not isinstance(v, str):
-                raise ValueError(f"expected a profile name, found {v!r}")
+                raise ValueError(f"expected a profile name, found {_short(v)}")
             return v
 
         return None if value is None else by_day(value, "profile", name)
@@ -551,6 +553,14 @@ class Scenario(_Model):
     stages: dict[str, Stage] = Field(min_length=1)
     economics: Economics = Field(default_factory=Economics)
     emissions: dict[Mode, IdleEmissions] = Field(default_factory=dict)
+    _load_warnings: tuple[str, ...] = PrivateAttr(())
+
+    @property
+    def load_warnings(self) -> tuple[str, ...]:
+        """What loading the file found worth a warning but not an error, such as a what-if
+        that changes nothing of the file it extends. Not part of the scenario's data: a
+        scenario built from a dict, or copied from its dump, has none."""
+        return self._load_warnings
 
     def hourly_rates(self, stream: str, day: int = 0) -> tuple[float, ...]:
         """Arrivals per hour of ``stream`` in each hour of day of week ``day`` (0 = Monday)."""

@@ -24,6 +24,17 @@ from .units import format_duration, parse_duration
 MAX_BOOTHS = 20_000
 """Most booths (lanes times booths per lane, over all stages) in one scenario."""
 
+MAX_UNKNOWN_KEYS = 20
+"""Most unknown keys listed for one file; the others are counted in one more line."""
+
+RESERVED_STREAMS = {
+    "all": "the results list every stream together under 'all' (summary.csv, the printed "
+    "table), where a stream of that name would be lost",
+    "default": "in service: and visit: maps, 'default' is the value for every stream not "
+    "named there",
+}
+"""Stream names that mean something else in a scenario or its results: why each is taken."""
+
 
 def load_scenario(
     source: str | FilePath | dict[str, Any],
@@ -61,9 +72,42 @@ def validate_document(doc: Document) -> Scenario:
         if (path, message) not in seen:
             problems.append(doc.problem(path, message))
     if problems:
-        raise ScenarioError(sorted(problems, key=_file_order))
+        raise ScenarioError(_bounded(sorted(problems, key=_file_order)))
     assert scenario is not None
+    scenario._load_warnings = tuple(doc.warnings)
     return scenario
+
+
+def _bounded(problems: list[Problem]) -> list[Problem]:
+    """At most :data:`MAX_UNKNOWN_KEYS` unknown keys of each file, then one line for the rest
+    (a file that is not a scenario would otherwise have each of its lines listed)."""
+    out: list[Problem] = []
+    unknown: dict[str, int] = {}
+    for problem in problems:
+        if problem.message.startswith(_UNKNOWN_KEY):
+            unknown[problem.file] = unknown.get(problem.file, 0) + 1
+            if unknown[problem.file] > MAX_UNKNOWN_KEYS:
+                continue
+        out.append(problem)
+    for file, count in unknown.items():
+        if count > MAX_UNKNOWN_KEYS:
+            last = max(i for i, p in enumerate(out) if p.file == file)
+            more = count - MAX_UNKNOWN_KEYS
+            out.insert(
+                last + 1,
+                Problem(
+                    file,
+                    None,
+                    None,
+                    (),
+                    f"... and {more:,} more unknown key{'s' if more != 1 else ''} "
+                    f"(only the first {MAX_UNKNOWN_KEYS} are listed)",
+                ),
+            )
+    return out
+
+
+_UNKNOWN_KEY = "unknown key "
 
 
 def _file_order(problem: Problem) -> tuple[str, int, int]:
@@ -121,6 +165,14 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
                         (("stages", stage_name, part, key), _unknown("stream", key, streams))
                     )
     for name, stream in streams.items():
+        if name in RESERVED_STREAMS:
+            out.append(
+                (
+                    ("streams", name),
+                    f"the stream name {name!r} is reserved: {RESERVED_STREAMS[name]} "
+                    "(rename the stream)",
+                )
+            )
         stream = _maps(stream)
         profile = _maps(stream.get("arrivals")).get("profile")
         if isinstance(profile, str) and profile not in profiles:
@@ -144,14 +196,14 @@ def _check_wait_until(
         return []
     where = ("streams", name, "wait_until")
     if until not in route:
-        return [(where, f"{until!r} is not a stage of the stream's route ({', '.join(route)})")]
+        return [(where, f"{_name(until)} is not a stage of the stream's route ({_list(route)})")]
     visit = _maps(_maps(stages.get(until)).get("visit"))
     share = visit.get(name, visit.get("default", 1))
     if isinstance(share, int | float) and share < 1:
         return [
             (
                 where,
-                f"only {share:g} of the stream visits {until!r}: the wait must end at a "
+                f"only {share:g} of the stream visits {_name(until)}: the wait must end at a "
                 "stage every traveller of the stream reaches",
             )
         ]
@@ -202,7 +254,7 @@ def _check_route_stage(
     if stage_name not in stages:
         return [(where, _unknown("stage", stage_name, stages))]
     if stage_name in seen:
-        return [(where, f"stage {stage_name!r} appears twice in the route")]
+        return [(where, f"stage {_name(stage_name)} appears twice in the route")]
     seen.add(stage_name)
     out: list[tuple[Path, str]] = []
     stage = _maps(stages[stage_name])
@@ -216,16 +268,16 @@ def _check_route_stage(
         out.append(
             (
                 where,
-                f"no lane group of stage {stage_name!r} serves stream {name!r} "
-                f"(add it to the 'serves' list of one of: {', '.join(groups)})",
+                f"no lane group of stage {_name(stage_name)} serves stream {_name(name)} "
+                f"(add it to the 'serves' list of one of: {_list(groups)})",
             )
         )
     elif serving and all(_never_open(spec) for spec in serving.values()):
         out.append(
             (
                 where,
-                f"the lanes of stage {stage_name!r} that serve {name!r} "
-                f"({', '.join(serving)}) are never open",
+                f"the lanes of stage {_name(stage_name)} that serve {_name(name)} "
+                f"({_list(serving)}) are never open",
             )
         )
     service = stage.get("service")
@@ -233,7 +285,7 @@ def _check_route_stage(
         out.append(
             (
                 ("stages", stage_name, "service"),
-                f"no service time for stream {name!r} and no 'default'",
+                f"no service time for stream {_name(name)} and no 'default'",
             )
         )
     visit = stage.get("visit")
@@ -241,7 +293,7 @@ def _check_route_stage(
         out.append(
             (
                 ("stages", stage_name, "visit"),
-                f"no visit share for stream {name!r} and no 'default' "
+                f"no visit share for stream {_name(name)} and no 'default' "
                 "(a stream routed here needs one; it is not assumed to be 1)",
             )
         )
@@ -266,15 +318,31 @@ def _never_open(group: dict[str, Any]) -> bool:
 
 def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
     known = list(known)
-    text = f"unknown {kind} {name!r}"
-    close = difflib.get_close_matches(name, known, n=1)
+    text = f"unknown {kind} {_name(name)}"
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= 200 else []
     if close:
-        text += f" (did you mean {close[0]!r}?)"
+        text += f" (did you mean {_name(close[0])}?)"
     elif known:
-        text += f"; known: {', '.join(known)}"
+        text += f"; known: {_list(known)}"
     else:
         text += "; none is defined"
     return text
+
+
+_LISTED = 20
+"""Most names listed in one message."""
+
+
+def _list(names: typing.Iterable[str]) -> str:
+    """Names from the file, comma-separated, at most :data:`_LISTED` of them, each cut."""
+    names = list(names)
+    shown = ", ".join(_short(str(n), 40) for n in names[:_LISTED])
+    return shown + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+
+
+def _name(name: object) -> str:
+    """A name from the file, quoted and cut to a readable length."""
+    return _short(repr(name))
 
 
 def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
@@ -289,7 +357,7 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
         value = err.get("input")
         if kind == "extra_forbidden":
             key = path[-1]
-            message = f"unknown key {_short(repr(key))}"
+            message = f"{_UNKNOWN_KEY}{_short(repr(key))}"
             allowed = schema_keys(path[:-1])
             close = difflib.get_close_matches(str(key), allowed, n=1)
             if close:
