@@ -172,6 +172,9 @@ def _compare(args: argparse.Namespace) -> int:
     if not result.base.replications:
         _say("interrupted before the first pair of replications finished")
         return EXIT_INTERRUPTED
+    for run in (result.base, *result.alternatives):
+        for warning in run.scenario.load_warnings:  # a what-if that changes nothing
+            _say(f"warning: {warning}")
     if not args.quiet:
         print_comparison(result, sys.stdout, _printed_metrics(args))
         if result.precision is not None:

@@ -115,11 +115,13 @@ def test_a_stream_named_all_is_refused_at_its_line(tmp_path):
     assert f"{path}:5:3: streams.all: the stream name 'all' is reserved" in err
 
 
-@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("command", ["check", "run", "compare"])
 def test_a_what_if_that_changes_nothing_is_warned(tmp_path, command):
-    write(tmp_path, "base.yaml", BASE)
+    base = write(tmp_path, "base.yaml", BASE)
     path = write(tmp_path, "what_if.yaml", "extends: base.yaml\nname: faster\nreplications: 1\n")
-    code, _, err = cli(command, path, *(["--jobs", "1"] if command == "run" else []))
+    options = {"check": (), "run": ("--jobs", "1"), "compare": ("--jobs", "1", "-q")}[command]
+    first = (base,) if command == "compare" else ()
+    code, _, err = cli(command, *first, path, *options)
     assert code == 0, err
     base = tmp_path / "base.yaml"
     assert f"warning: {path} changes nothing of {base} except its name\n" in err
