@@ -380,7 +380,7 @@ def test_extends_merges_maps_by_key_and_replaces_lists(write_yaml):
     assert scenario.streams["car"].arrivals.per_hour == 100  # sibling key inherited
     general = scenario.stages["primary"].lanes["general"]
     assert (general.lanes, general.booths_per_lane, general.serves) == (3, 2, ("car",))
-    assert list(scenario.stages["primary"].lanes) == ["general", "express"]
+    assert list(scenario.stages["primary"].lanes) == ["express", "general"]  # by name
     assert list(scenario.stages) == ["primary", "secondary"]  # kept although no stream visits it
 
 

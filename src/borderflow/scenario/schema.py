@@ -519,6 +519,43 @@ class IdleEmissions(_Model):
     pm25_g_per_h: Number | None = Field(None, ge=0)
 
 
+def canonical_order(data: Any) -> Any:
+    """The scenario data with its maps in the order the model uses, whatever the file's order.
+
+    No key of the format means an order among streams, stages or lane groups (a route is a
+    list, and keeps its order), so the model takes them in a canonical one: streams, profiles
+    and the lane groups of each stage by name; stages by their first place on any route, then
+    by name. Lane choice (which group is tried first, how ties are drawn), the order of events
+    and the order of every sum then follow from the data alone, and so do the result tables.
+    Anything that is not a well-formed map is left as it is, for validation to report.
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key in ("streams", "profiles"):
+        if isinstance(out.get(key), dict):
+            out[key] = dict(sorted(out[key].items(), key=lambda item: str(item[0])))
+    stages = out.get("stages")
+    if isinstance(stages, dict):
+        place: dict[str, int] = {}
+        streams = out.get("streams")
+        for stream in streams.values() if isinstance(streams, dict) else ():
+            route = stream.get("route") if isinstance(stream, dict) else None
+            for index, stage in enumerate(route if isinstance(route, list) else ()):
+                if isinstance(stage, str):
+                    place[stage] = min(index, place.get(stage, index))
+        ordered = sorted(
+            stages.items(), key=lambda item: (place.get(str(item[0]), len(place)), str(item[0]))
+        )
+        out["stages"] = {}
+        for name, stage in ordered:
+            if isinstance(stage, dict) and isinstance(stage.get("lanes"), dict):
+                lanes = sorted(stage["lanes"].items(), key=lambda item: str(item[0]))
+                stage = {**stage, "lanes": dict(lanes)}
+            out["stages"][name] = stage
+    return out
+
+
 def _scenario_schema(schema: dict[str, Any]) -> None:
     """A file that ``extends`` another may leave out what it inherits."""
     required = schema.pop("required", [])
@@ -553,6 +590,15 @@ class Scenario(_Model):
     stages: dict[str, Stage] = Field(min_length=1)
     economics: Economics = Field(default_factory=Economics)
     emissions: dict[Mode, IdleEmissions] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_order(cls, data: Any) -> Any:
+        """Put the maps whose order the model would otherwise follow in one canonical order,
+        so that how a file happens to list them never changes a result (see
+        :func:`canonical_order`)."""
+        return canonical_order(data)
+
     _load_warnings: tuple[str, ...] = PrivateAttr(())
 
     @property
