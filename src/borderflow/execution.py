@@ -22,8 +22,17 @@ import multiprocessing
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -205,16 +214,18 @@ class ProcessExecutor(ProcessPoolExecutor):
 
 
 class DaskExecutor(Executor):
-    """Tasks on a Dask distributed cluster, through the client's ``concurrent.futures`` executor.
+    """Tasks on a Dask distributed cluster, each behind a :mod:`concurrent.futures` future.
 
     Owns its client (and its ``LocalCluster``, if it started one) and closes them on shutdown.
+    A future cancelled (after an interrupt) while its task finishes stays cancelled; Dask's own
+    ``get_executor`` then tries to set the cancelled future's result, and logs the failure with
+    a traceback.
     """
 
     def __init__(self, client: Any, cluster: Any = None):
         self.client = client
         self.cluster = cluster
-        # pure=False: never merge two tasks because their arguments hash alike
-        self._executor = client.get_executor(pure=False)
+        self._futures: weakref.WeakSet[Future] = weakref.WeakSet()
 
     @property
     def workers(self) -> int:
@@ -226,10 +237,33 @@ class DaskExecutor(Executor):
         return 2 * self.workers
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        return self._executor.submit(fn, *args, **kwargs)
+        # pure=False: never merge two tasks because their arguments hash alike
+        task = self.client.submit(fn, *args, pure=False, **kwargs)
+        future: Future = Future()
+        self._futures.add(future)
+
+        def settle(task: Any) -> None:  # in a thread of Dask's, when the task is over
+            if not future.set_running_or_notify_cancel():
+                return  # cancelled meanwhile: nothing to hand over
+            if task.status == "finished":
+                future.set_result(task.result())
+            elif task.status == "cancelled":
+                future.set_exception(CancelledError())
+            else:
+                future.set_exception(task.exception())
+
+        def cancel(done: Future) -> None:
+            if done.cancelled():
+                with contextlib.suppress(Exception):  # the client may be closing already
+                    task.cancel()
+
+        future.add_done_callback(cancel)
+        task.add_done_callback(settle)
+        return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._executor.shutdown(wait=wait and not cancel_futures)
+        if wait and not cancel_futures:
+            wait_for(list(self._futures))  # ``wait``, the argument, hides the function
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

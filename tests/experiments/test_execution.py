@@ -182,3 +182,29 @@ def test_an_error_in_a_worker_reaches_the_caller(scenario):
     # there, and the caller gets that ValueError with its type
     with make_executor(2) as pool, pytest.raises(ValueError, match="non-negative"):
         map_replications(scenario, range(2), pool, seed=-1)
+
+
+def test_an_error_on_dask_reaches_the_caller(scenario, cluster):
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        with pytest.raises(ValueError, match="non-negative"):
+            map_replications(scenario, range(2), pool, seed=-1)
+    finally:
+        pool.shutdown()
+
+
+def test_futures_cancelled_on_dask_stay_cancelled(scenario, cluster):
+    # after an interrupt the futures still queued are cancelled while others finish: each ends
+    # either with its result or cancelled, and the executor still works
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        futures = [pool.submit(simulate, scenario, scenario.seed, r) for r in range(6)]
+        for future in futures[2:]:
+            future.cancel()
+        for future in futures:
+            assert future.cancelled() or future.result().replication == futures.index(future)
+        assert map_replications(scenario, range(2), pool) == map_replications(
+            scenario, range(2), make_executor(1)
+        )
+    finally:
+        pool.shutdown()
