@@ -10,6 +10,7 @@ text and files. The arguments themselves are in :mod:`borderflow.arguments`, the
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from .errors import (
     EXIT_OK,
     EXIT_VERIFY_FAILED,
     InputError,
+    Terminated,
+    exit_code_for,
 )
 
 
@@ -35,19 +38,94 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a bad option (argparse printed why)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     try:
-        return COMMANDS[args.command](args)
+        with _stop_signals:
+            code = COMMANDS[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM or SIGHUP as Terminated
+        print(_stopped(), file=sys.stderr)
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
-    except Exception:  # an internal error: say so, with the details a bug report needs
-        print("borderflow: internal error (please report it with the lines below)", file=sys.stderr)
-        traceback.print_exc()
-        return EXIT_INTERNAL
+    except Exception as exc:
+        if _stop_signals.signum is None:  # an internal error: with what a bug report needs
+            print(
+                "borderflow: internal error (please report it with the lines below)",
+                file=sys.stderr,
+            )
+            traceback.print_exc()
+            return EXIT_INTERNAL
+        # after SIGTERM or SIGHUP: most likely its doing (workers stopped by it too)
+        print(f"{_stopped()}; then {type(exc).__name__}: {exc}", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        return exit_code_for(_stop_signals.signum)
+    return code
+
+
+class _StopSignals:
+    """While a command runs, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread,
+    so that they stop it the way Ctrl-C does: every command that keeps its finished work after
+    Ctrl-C (``run``, ``compare``, ``sweep``) keeps it after them too, and worker processes and
+    clusters are stopped on the way out. Only the first signal raises; a second one, while the
+    finished work is being written, is ignored (Ctrl-C or SIGKILL still stop at once). A signal
+    that is ignored when the command starts (``nohup``) stays ignored, and the previous handlers
+    come back afterwards, so that :func:`main` can be called more than once in a process."""
+
+    signum: int | None = None
+    """The first stopping signal received during the command, if any."""
+
+    def __init__(self) -> None:
+        self._running = False
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if self._running:
+            raise Terminated(signum)
+
+    def __enter__(self) -> _StopSignals:
+        self.signum = None
+        self._previous = {}
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is None:
+                continue
+            previous = signal.getsignal(number)
+            if previous is None or previous == signal.SIG_IGN:
+                continue  # ignored on purpose (nohup), or not set from Python: left alone
+            try:
+                signal.signal(number, self._handle)
+            except ValueError:  # not the main thread: signals cannot be handled here
+                break
+            self._previous[number] = previous
+        self._running = True
+        if self.signum is not None:  # arrived while the handlers were being set
+            self.__exit__()
+            raise Terminated(self.signum)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._running = False
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous = {}
+
+
+_stop_signals = _StopSignals()
+
+
+def _stopped() -> str:
+    """How the command was stopped: ``interrupted`` (Ctrl-C), ``terminated (SIGTERM)`` or
+    ``hung up (SIGHUP)``, the start of the message that says what was kept."""
+    signum = _stop_signals.signum
+    if signum is None:
+        return "interrupted"
+    name = signal.Signals(signum).name
+    return f"hung up ({name})" if name == "SIGHUP" else f"terminated ({name})"
 
 
 def _say(message: str) -> None:
@@ -109,7 +187,7 @@ def _run(args: argparse.Namespace) -> int:
         raise
     bar.close()
     if not result.replications:
-        _say("interrupted before the first replication finished; nothing to write")
+        _say(f"{_stopped()} before the first replication finished; nothing to write")
         return EXIT_INTERRUPTED
     outcome = getattr(result, "precision", None)
     for warning in result.scenario.load_warnings:  # a what-if that changes nothing
@@ -128,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
             _draw(result, Path(args.output) / "plots", quiet=args.quiet)
     if result.interrupted:
         _say(
-            f"interrupted after {len(result.replications)} replications"
+            f"{_stopped()} after {len(result.replications)} replications"
             + (f"; their results are in {args.output}" if args.output else "")
         )
         return EXIT_INTERRUPTED
@@ -170,7 +248,7 @@ def _compare(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if not result.base.replications:
-        _say("interrupted before the first pair of replications finished")
+        _say(f"{_stopped()} before the first pair of replications finished")
         return EXIT_INTERRUPTED
     for run in (result.base, *result.alternatives):
         for warning in run.scenario.load_warnings:  # a what-if that changes nothing
@@ -186,7 +264,7 @@ def _compare(args: argparse.Namespace) -> int:
     if result.precision is not None and not result.precision.reached:
         _say(f"warning: {result.precision}")
     if result.interrupted:
-        _say(f"interrupted after {result.replications} replications of each scenario")
+        _say(f"{_stopped()} after {result.replications} replications of each scenario")
         return EXIT_INTERRUPTED
     if args.output and args.plot:
         _draw(result, Path(args.output) / "plots", quiet=args.quiet)
@@ -215,7 +293,7 @@ def _sweep(args: argparse.Namespace) -> int:
         print_sweep(result, sys.stdout, args.stream, _printed_metrics(args))
     if result.interrupted:
         _say(
-            f"interrupted: {len(result.records)} of {len(experiment.points)} points are stored "
+            f"{_stopped()}: {len(result.records)} of {len(experiment.points)} points are stored "
             f"in {Path(output) / 'points'}; run the same command with --resume to compute "
             "only the others"
         )

@@ -4,6 +4,11 @@
 (a scenario or experiment file, an option, an output folder, a cluster address). The command
 line prints its message and exits with :data:`EXIT_INPUT`; any other exception is an internal
 error. This module imports nothing, so the command line can catch these cheaply.
+
+A run stopped from outside ends as an interrupt: Ctrl-C raises :class:`KeyboardInterrupt`, and
+the command line turns SIGTERM and SIGHUP into :class:`Terminated`, a kind of it, so that every
+path that keeps finished work after Ctrl-C keeps it after these signals too. The exit code then
+says which signal it was (:func:`exit_code_for`), as a shell reports a process killed by it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,29 @@ EXIT_INPUT = 2
 """Bad input: a scenario, experiment or observed-data file, an option, or an output path."""
 EXIT_VERIFY_FAILED = 3
 """``borderflow verify``: a check of the model against queueing theory failed."""
+EXIT_HANGUP = 129
+"""Stopped by SIGHUP (the terminal closed): whatever had finished was kept."""
 EXIT_INTERRUPTED = 130
-"""Interrupted (Ctrl-C): whatever had finished was kept."""
+"""Interrupted (Ctrl-C, SIGINT): whatever had finished was kept."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (``kill``, ``timeout``, a batch scheduler): whatever had finished was
+kept."""
+
+
+def exit_code_for(signum: int | None) -> int:
+    """The exit code of a command stopped by signal ``signum``: 128 + its number, the shell's
+    convention (:data:`EXIT_TERMINATED` for SIGTERM, :data:`EXIT_HANGUP` for SIGHUP);
+    :data:`EXIT_INTERRUPTED` for Ctrl-C or an unknown signal (None)."""
+    return EXIT_INTERRUPTED if signum is None else 128 + signum
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread while a command runs, so that it stops the
+    way Ctrl-C does (finished work kept, workers stopped). ``signum`` is the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class InputError(Exception):

@@ -22,8 +22,17 @@ import multiprocessing
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -84,16 +93,43 @@ class SerialExecutor(Executor):
         return future
 
 
-def _worker_start(lifeline: Any) -> None:
-    """Set up a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
+STOP_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""The signals besides Ctrl-C that stop a run (``kill``, ``timeout``, a batch scheduler, a
+closed terminal): the parent turns them into an interrupt; its helper processes leave them to
+it."""
 
-    Ctrl-C goes to the whole process group; only the parent handles it (it cancels the work and
-    stops the workers), so an interrupt never breaks the pool half-way. A parent killed outright
-    (``kill -9``) cannot stop its workers, so each holds the reading end of a pipe whose only
-    writer is the parent: when the parent dies, the pipe reports end-of-file and the worker
-    exits, instead of waiting forever for work.
+
+def _worker_start(lifeline: Any, parent: int) -> None:
+    """Set up a worker process: leave Ctrl-C, SIGTERM and SIGHUP to the parent, and exit when
+    the parent is gone.
+
+    Ctrl-C goes to the whole process group, and so may SIGTERM and SIGHUP (a batch scheduler
+    or a closed terminal signals every process of the job); only the parent handles them (it
+    keeps what has finished, cancels the work and stops the workers), so such a signal never
+    breaks the pool half-way. A worker still stops on SIGTERM from the parent itself, which is
+    how the pool stops its workers. A parent killed outright (``kill -9``) cannot stop its
+    workers, so each holds the reading end of a pipe whose only writer is the parent: when the
+    parent dies, the pipe reports end-of-file and the worker exits, instead of waiting forever
+    for work.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "sigwaitinfo"):
+        # blocked before any thread starts, so that every thread inherits the block and the
+        # signals wait for the watcher below (a worker of the fork server is born with them
+        # blocked, see _start_fork_server)
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+        def watch_signals() -> None:
+            while True:
+                info = signal.sigwaitinfo(STOP_SIGNALS)
+                if info.si_pid == parent:
+                    os._exit(128 + info.si_signo)
+
+        threading.Thread(target=watch_signals, name="borderflow-signals", daemon=True).start()
+    else:  # no way to tell who sent a signal (macOS): the default, the parent copes
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def watch() -> None:
         with contextlib.suppress(EOFError, OSError):
@@ -103,14 +139,30 @@ def _worker_start(lifeline: Any) -> None:
     threading.Thread(target=watch, name="borderflow-lifeline", daemon=True).start()
 
 
-def _start_fork_server() -> None:
-    """Start the fork server with Ctrl-C blocked, so that it inherits the block: an interrupt
-    while it is still importing the model then stops only this process, not it, with a
-    traceback."""
-    from multiprocessing import forkserver, resource_tracker
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with SIGHUP blocked, so that it inherits the
+    block: it ignores Ctrl-C and SIGTERM itself, and so survives a signal to the whole process
+    group to clean up after this process (a tracker killed first warns of leaked resources and
+    prints tracebacks). It exits when this process does."""
+    from multiprocessing import resource_tracker
 
-    resource_tracker.ensure_running()  # first: starting it unblocks Ctrl-C again
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with Ctrl-C, SIGTERM and SIGHUP blocked, so that it inherits the
+    block and a signal to the whole process group stops only this process, which then stops
+    the workers: an interrupt while the fork server is still importing the model does not kill
+    it with a traceback, and the workers it forks are born with the block (see
+    :func:`_worker_start`). It exits when this process does."""
+    from multiprocessing import forkserver
+
+    _start_resource_tracker()  # first: starting it unblocks Ctrl-C and SIGTERM again
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
     try:
         forkserver.ensure_running()
     finally:
@@ -118,7 +170,8 @@ def _start_fork_server() -> None:
 
 
 class ProcessExecutor(ProcessPoolExecutor):
-    """A process pool with an explicit start method, whose workers leave Ctrl-C to the parent."""
+    """A process pool with an explicit start method, whose workers leave Ctrl-C, SIGTERM and
+    SIGHUP to the parent."""
 
     def __init__(self, jobs: int, start_method: str | None = None):
         method = start_method or default_start_method()
@@ -135,7 +188,10 @@ class ProcessExecutor(ProcessPoolExecutor):
             _start_fork_server()
         reader, self._lifeline = context.Pipe(duplex=False)
         super().__init__(
-            max_workers=jobs, mp_context=context, initializer=_worker_start, initargs=(reader,)
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(reader, os.getpid()),
         )
         self.workers = jobs
         self.in_flight = 2 * jobs
@@ -147,7 +203,8 @@ class ProcessExecutor(ProcessPoolExecutor):
             self._lifeline.close()
 
     def terminate(self) -> None:
-        """Stop at once: cancel what is queued and kill the workers (after Ctrl-C)."""
+        """Stop at once: cancel what is queued and kill the workers (after Ctrl-C, SIGTERM or
+        SIGHUP)."""
         processes = list((getattr(self, "_processes", None) or {}).values())
         self.shutdown(wait=False, cancel_futures=True)
         for process in processes:
@@ -157,16 +214,18 @@ class ProcessExecutor(ProcessPoolExecutor):
 
 
 class DaskExecutor(Executor):
-    """Tasks on a Dask distributed cluster, through the client's ``concurrent.futures`` executor.
+    """Tasks on a Dask distributed cluster, each behind a :mod:`concurrent.futures` future.
 
     Owns its client (and its ``LocalCluster``, if it started one) and closes them on shutdown.
+    A future cancelled (after an interrupt) while its task finishes stays cancelled; Dask's own
+    ``get_executor`` then tries to set the cancelled future's result, and logs the failure with
+    a traceback.
     """
 
     def __init__(self, client: Any, cluster: Any = None):
         self.client = client
         self.cluster = cluster
-        # pure=False: never merge two tasks because their arguments hash alike
-        self._executor = client.get_executor(pure=False)
+        self._futures: weakref.WeakSet[Future] = weakref.WeakSet()
 
     @property
     def workers(self) -> int:
@@ -178,10 +237,33 @@ class DaskExecutor(Executor):
         return 2 * self.workers
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        return self._executor.submit(fn, *args, **kwargs)
+        # pure=False: never merge two tasks because their arguments hash alike
+        task = self.client.submit(fn, *args, pure=False, **kwargs)
+        future: Future = Future()
+        self._futures.add(future)
+
+        def settle(task: Any) -> None:  # in a thread of Dask's, when the task is over
+            if not future.set_running_or_notify_cancel():
+                return  # cancelled meanwhile: nothing to hand over
+            if task.status == "finished":
+                future.set_result(task.result())
+            elif task.status == "cancelled":
+                future.set_exception(CancelledError())
+            else:
+                future.set_exception(task.exception())
+
+        def cancel(done: Future) -> None:
+            if done.cancelled():
+                with contextlib.suppress(Exception):  # the client may be closing already
+                    task.cancel()
+
+        future.add_done_callback(cancel)
+        task.add_done_callback(settle)
+        return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._executor.shutdown(wait=wait and not cancel_futures)
+        if wait and not cancel_futures:
+            wait_for(list(self._futures))  # ``wait``, the argument, hides the function
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -226,6 +308,7 @@ def _dask_executor(address: str, jobs: int | None) -> DaskExecutor:
     import logging
 
     if address == "local":
+        _start_resource_tracker()  # before the cluster's processes, which use it too
         cluster = LocalCluster(
             n_workers=jobs or default_jobs(),
             threads_per_worker=1,  # the model is pure Python: one thread per process

@@ -6,6 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -182,3 +187,61 @@ def test_an_error_in_a_worker_reaches_the_caller(scenario):
     # there, and the caller gets that ValueError with its type
     with make_executor(2) as pool, pytest.raises(ValueError, match="non-negative"):
         map_replications(scenario, range(2), pool, seed=-1)
+
+
+def test_an_error_on_dask_reaches_the_caller(scenario, cluster):
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        with pytest.raises(ValueError, match="non-negative"):
+            map_replications(scenario, range(2), pool, seed=-1)
+    finally:
+        pool.shutdown()
+
+
+def test_futures_cancelled_on_dask_stay_cancelled(scenario, cluster):
+    # after an interrupt the futures still queued are cancelled while others finish: each ends
+    # either with its result or cancelled, and the executor still works
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        futures = [pool.submit(simulate, scenario, scenario.seed, r) for r in range(6)]
+        for future in futures[2:]:
+            future.cancel()
+        for future in futures:
+            assert future.cancelled() or future.result().replication == futures.index(future)
+        assert map_replications(scenario, range(2), pool) == map_replications(
+            scenario, range(2), make_executor(1)
+        )
+    finally:
+        pool.shutdown()
+
+
+def test_workers_leave_sigterm_from_others_to_the_parent(scenario):
+    # a batch scheduler signals every process of the job: the workers carry on, and the parent
+    # decides (it stops them itself after keeping what finished)
+    with ProcessExecutor(2) as pool:
+        expected = map_replications(scenario, range(4), pool)
+        for pid in list(pool._processes):
+            subprocess.run(["kill", "-TERM", str(pid)], check=True)
+            subprocess.run(["kill", "-HUP", str(pid)], check=True)
+        assert map_replications(scenario, range(4), pool) == expected
+        assert all(process.is_alive() for process in pool._processes.values())
+
+
+def test_a_broken_pool_still_stops_its_workers(scenario):
+    # a worker killed outright (out of memory): the pool stops the others with SIGTERM, which
+    # they take from it, and the caller gets the error instead of waiting forever
+    pool = ProcessExecutor(2)
+    map_replications(scenario, range(4), pool)
+    processes = list(pool._processes.values())
+    futures = [pool.submit(time.sleep, 30) for _ in processes]  # one for each worker
+    time.sleep(0.5)
+    os.kill(processes[0].pid, signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        futures[1].result(timeout=20)
+    for process in processes:
+        process.join(timeout=10)
+    alive = [process for process in processes if process.is_alive()]
+    for process in alive:
+        process.kill()
+    assert not alive, "the pool could not stop its workers"
+    pool.shutdown()
