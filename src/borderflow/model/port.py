@@ -218,6 +218,8 @@ class Port:
         if t.step == t.wait_leg:
             bucket = t.bucket
             bucket.pending -= 1
+            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
+                t.stream.stats.ready[bucket.hour] = bucket
             if t.counted:
                 bucket.waits.append(now - t.arrival)
         if t.counted:
