@@ -3,7 +3,9 @@
 Waits are kept per (stream, hour of arrival) only until every traveller of that hour has reached
 the end of its wait (primary inspection, as a rule); then the hour's mean and 95th percentile are
 computed exactly, and its waits are folded into a per-stream histogram of 1-second bins, from
-which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact.
+which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact. An
+hour some of whose travellers never reach the end of their wait (the run stopped first) is
+closed at the end of the run with the waits that ended; the others are its ``not_served``.
 
 Nothing here is proportional to the length of a queue: a lane group integrates its queue with
 a running sum (see :class:`GroupStats`), and an hour is looked at only when it may be complete
@@ -29,7 +31,7 @@ BIN = 1.0
 class HourBucket:
     """The travellers of one stream who arrived in one hour, until all their waits have ended."""
 
-    __slots__ = ("hour", "end", "waits", "pending")
+    __slots__ = ("hour", "end", "waits", "pending", "arrivals")
 
     def __init__(self, hour: int):
         self.hour = hour
@@ -38,7 +40,9 @@ class HourBucket:
         self.waits: list[float] = []
         """Waits (s) of the counted travellers of this hour whose wait has ended."""
         self.pending = 0
-        """Travellers of this hour whose wait has not ended yet."""
+        """Travellers of this hour whose wait has not ended yet (counted or not)."""
+        self.arrivals = 0
+        """Counted travellers (arrived after the warm-up) of this hour."""
 
 
 class StreamStats:
@@ -51,6 +55,7 @@ class StreamStats:
         "hourly",
         "histogram",
         "count",
+        "arrivals",
         "wait_sum",
         "wait_max",
         "time_in_port_sum",
@@ -67,10 +72,14 @@ class StreamStats:
         self.ready: dict[int, HourBucket] = {}
         """Open hours that may be complete: new ones, and those whose ``pending`` fell to 0
         (the port adds them); only these are looked at when an hour ends."""
-        self.hourly: dict[int, tuple[int, float, float]] = {}
-        """Finished hours: (arrivals, mean wait s, p95 wait s)."""
+        self.hourly: dict[int, tuple[int, float, float, int]] = {}
+        """Closed hours: (counted arrivals, mean wait s, p95 wait s, not served), the waits
+        over the travellers whose wait ended (NaN if none did)."""
         self.histogram = np.zeros(0, dtype=np.int64)
         self.count = 0
+        """Counted travellers whose wait ended (the ``entities``)."""
+        self.arrivals = 0
+        """Counted travellers of the closed hours, whether or not their wait ended."""
         self.wait_sum = 0.0
         self.wait_max = 0.0
         self.time_in_port_sum = 0.0
@@ -112,14 +121,21 @@ class StreamStats:
             self._close(bucket)
 
     def _close(self, bucket: HourBucket) -> None:
+        arrivals = bucket.arrivals
+        if not arrivals:
+            return
         waits = bucket.waits
+        self.arrivals += arrivals
+        not_served = arrivals - len(waits)
         if not waits:
+            self.hourly[bucket.hour] = (arrivals, math.nan, math.nan, not_served)
             return
         values = np.asarray(waits)
         self.hourly[bucket.hour] = (
-            len(waits),
+            arrivals,
             float(values.mean()),
             float(np.percentile(values, 95)),
+            not_served,
         )
         self.count += len(waits)
         self.wait_sum += float(values.sum())
