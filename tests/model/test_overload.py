@@ -14,7 +14,7 @@ from borderflow import simulate
 from borderflow.model import port as port_module
 from borderflow.model.port import Port, _result
 from borderflow.runner import RunResult
-from borderflow.scenario.units import HOUR
+from borderflow.scenario.units import DAY, HOUR
 
 
 def test_a_tiny_overloaded_case_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,6 +188,15 @@ def test_no_line_is_walked_while_the_port_runs(queue: str, monkeypatch) -> None:
     result = _result(port, 0)
     assert result.metrics["car"]["not_served"] > 500  # a long queue was left
     assert CountingDeque.walks == 2  # the group's line and the lane's, once each
+
+
+def test_progress_is_called_at_each_simulated_midnight(monkeypatch) -> None:
+    monkeypatch.setattr(port_module, "DRAIN_LIMIT", DAY)
+    scenario = overloaded(per_hour=30, horizon="3 d")
+    calls: list[tuple[float, float]] = []
+    result = simulate(scenario, progress=lambda now, horizon: calls.append((now, horizon)))
+    assert calls == [(day * DAY, 3 * DAY) for day in (1, 2, 3, 4)]  # the drain day included
+    assert result.metrics == simulate(scenario).metrics  # and it changes nothing
 
 
 def test_the_printed_warning_names_the_share_not_served(monkeypatch) -> None:

@@ -186,6 +186,8 @@ class Port:
         """The hour the clock is in."""
         self.lanes_closed = 0.0
         """Until when (s) the lane statistics have been closed."""
+        self.progress: Callable[[float, float], None] | None = None
+        """Called as ``progress(now, horizon)`` (s) at each simulated midnight."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -282,6 +284,8 @@ class Port:
                 for group in stage.groups.values():
                     group.set_open(group.schedule[hour % len(group.schedule)])
                 stage.release_held()
+            if self.progress is not None and hour and hour % 24 == 0:
+                self.progress(env.now, self.horizon)
             yield env.timeout((hour + 1) * HOUR - env.now)
             self.hour = hour + 1
 
@@ -306,8 +310,13 @@ class Port:
                 group.close_hour(hour, end, counted)
         self.lanes_closed = end
 
-    def run(self) -> None:
-        """Run arrivals until the horizon, then let the port empty (at most ``DRAIN_LIMIT``)."""
+    def run(self, progress: Callable[[float, float], None] | None = None) -> None:
+        """Run arrivals until the horizon, then let the port empty (at most ``DRAIN_LIMIT``).
+
+        ``progress``, if given, is called as ``progress(now, horizon)`` (seconds) at each
+        simulated midnight, the drain after the horizon included.
+        """
+        self.progress = progress
         env = self.env
         env.process(self.clock())
         for stream in self.streams.values():
@@ -397,14 +406,17 @@ def simulate(
     seed: int | None = None,
     replication: int = 0,
     trace: bool = False,
+    progress: Callable[[float, float], None] | None = None,
 ) -> ReplicationResult:
     """Run one replication of ``scenario`` and return its tables.
 
     A pure function: the same scenario, seed and replication always give the same result.
+    ``progress``, if given, is called as ``progress(now, horizon)`` (simulated seconds) at each
+    simulated midnight, including those of the drain after the horizon.
     """
     seed = scenario.seed if seed is None else seed
     port = Port(scenario, seed, replication, trace)
-    port.run()
+    port.run(progress)
     return _result(port, replication)
 
 
