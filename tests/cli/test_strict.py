@@ -92,6 +92,11 @@ def test_strict_exits_4_after_writing_the_results(tmp_path: Path, short_drain: N
             h: expected.get(h, 0) for h in range(3)
         }
         assert sum(int(r["not_served"]) for r in mine) == unfinished["car"]["not_served"] > 0
+    # the HTML report says so too
+    from borderflow.report import write_report
+
+    page = write_report(out).read_text(encoding="utf-8")
+    assert "were not served" in page
     # without --strict, the same run exits 0
     code, _, _ = cli("run", scenario_file(tmp_path, 45), "-j", "1", "-q")
     assert code == EXIT_OK
