@@ -116,6 +116,7 @@ def _run(commands: Commands) -> None:
         help="also write trace.csv, one row per traveller (memory grows with them)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+    _strict(run)
     _execution(run)
     _precision(run)
     _max_travellers(run)
@@ -152,6 +153,7 @@ def _compare(commands: Commands) -> None:
     _precision(compare)
     _max_travellers(compare)
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+    _strict(compare)
     _plot_flag(compare)
 
 
@@ -386,6 +388,15 @@ def _set(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY.PATH=VALUE",
         help="change one value, e.g. --set stages.primary.lanes.general.lanes=26 (repeatable)",
+    )
+
+
+def _strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with code 4 (after writing the results) when any traveller was not served: "
+        "still waiting when the run stopped, the port overloaded",
     )
 
 

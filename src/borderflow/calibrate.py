@@ -243,10 +243,11 @@ def _hour_waits(stream: str, _scenario: Scenario, result: ReplicationResult) -> 
     """Mean wait (min) of ``stream`` by hour of the day in one replication (0 where none)."""
     totals = np.zeros(HOURS)
     counts = np.zeros(HOURS)
-    for _day, hour, name, arrivals, mean, _p95 in result.hourly:
-        if name == stream and arrivals:
-            totals[hour] += mean * arrivals
-            counts[hour] += arrivals
+    for _day, hour, name, arrivals, mean, _p95, not_served in result.hourly:
+        served = arrivals - not_served  # the mean is over those whose wait ended
+        if name == stream and served:
+            totals[hour] += mean * served
+            counts[hour] += served
     return np.divide(totals, counts, out=np.zeros(HOURS), where=counts > 0)
 
 

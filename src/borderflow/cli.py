@@ -21,6 +21,7 @@ from .errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_NOT_SERVED,
     EXIT_OK,
     EXIT_VERIFY_FAILED,
     InputError,
@@ -210,7 +211,24 @@ def _run(args: argparse.Namespace) -> int:
             + (f"; their results are in {args.output}" if args.output else "")
         )
         return EXIT_INTERRUPTED
-    return EXIT_OK
+    return _strict_code(args, [("", result)])
+
+
+def _strict_code(args: argparse.Namespace, results: Sequence[tuple[str, Any]]) -> int:
+    """With ``--strict``: :data:`EXIT_NOT_SERVED` if any run (labelled) left travellers not
+    served, saying which streams on the error output; else :data:`EXIT_OK`."""
+    if not args.strict:
+        return EXIT_OK
+    short = [
+        f"{label}{stream} {count:,}"
+        for label, result in results
+        for stream, count in result.not_served.items()
+        if count
+    ]
+    if not short:
+        return EXIT_OK
+    _say(f"--strict: travellers not served (overloaded): {', '.join(short)}")
+    return EXIT_NOT_SERVED
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -268,7 +286,10 @@ def _compare(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if args.output and args.plot:
         _draw(result, Path(args.output) / "plots", quiet=args.quiet)
-    return EXIT_OK
+    runs = [result.base, *result.alternatives]
+    return _strict_code(
+        args, [(f"{label}: ", r) for label, r in zip(result.labels, runs, strict=True)]
+    )
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -21,6 +21,10 @@ EXIT_INPUT = 2
 """Bad input: a scenario, experiment or observed-data file, an option, or an output path."""
 EXIT_VERIFY_FAILED = 3
 """``borderflow verify``: a check of the model against queueing theory failed."""
+EXIT_NOT_SERVED = 4
+"""``run --strict``, ``compare --strict``: the results were written, but some travellers were
+not served (their wait had not ended when the run stopped at the drain limit), so the waits
+understate what they would be."""
 EXIT_HANGUP = 129
 """Stopped by SIGHUP (the terminal closed): whatever had finished was kept."""
 EXIT_INTERRUPTED = 130

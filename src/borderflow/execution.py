@@ -205,11 +205,13 @@ class ProcessExecutor(ProcessPoolExecutor):
     def terminate(self) -> None:
         """Stop at once: cancel what is queued and kill the workers (after Ctrl-C, SIGTERM or
         SIGHUP)."""
-        processes = list((getattr(self, "_processes", None) or {}).values())
+        processes = getattr(self, "_processes", None) or {}  # the pool's own map of workers
         self.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
+        for process in list(processes.values()):
             if process.is_alive():
                 process.terminate()
+        for process in list(processes.values()):
+            process.join(timeout=5)
         self._lifeline.close()
 
 

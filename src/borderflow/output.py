@@ -159,7 +159,8 @@ def print_run(result: RunResult, out: TextIO) -> None:
 
 
 def _unfinished_warnings(result: RunResult) -> list[str]:
-    """One line per stream with travellers still inside when the run stopped (drain limit)."""
+    """One line per stream with travellers still inside when the run stopped (drain limit):
+    those not served (their wait had not ended), or else those in the port after their wait."""
     from .model.port import DAY, DRAIN_LIMIT
 
     n = len(result.replications)
@@ -169,19 +170,14 @@ def _unfinished_warnings(result: RunResult) -> list[str]:
     for stream in result.scenario.streams:
         counts = [r.unfinished.get(stream, {}) for r in result.replications]
         inside = sum(c.get("inside", 0) for c in counts)
-        missing = sum(c.get("waits_missing", 0) for c in counts)
+        missing = sum(c.get("not_served", 0) for c in counts)
         arrivals = sum(c.get("arrivals", 0) for c in counts)
-        share = f"{missing / arrivals:.1%}" if arrivals else "-"
-        if missing == inside > 0:
+        if missing:
+            bound = result.summary[stream]["wait_mean_min_lower_bound"].mean
             lines.append(
-                f"warning: {stream}: {missing:,} travellers{where} ({share} of arrivals) were "
-                f"still inside {limit}; their waits are not in the table"
-            )
-        elif missing:
-            lines.append(
-                f"warning: {stream}: {inside:,} travellers{where} were still inside {limit}, "
-                f"{missing:,} of them ({share} of arrivals) before their wait ended; "
-                "those waits are not in the table"
+                f"warning: {stream}: {missing:,} of {arrivals:,} travellers "
+                f"({missing / arrivals:.1%}){where} not served: still waiting when the run "
+                f"stopped, {limit}; mean wait counting them at least {_num(bound)} min"
             )
         elif inside:
             lines.append(

@@ -254,10 +254,21 @@ def _warnings(run: Any) -> str:
             f"{run.meta.get('replications_requested')} replications finished."
         )
     left = sum(int(c.get("left_inside", 0)) for c in run.meta.get("conservation") or [])
-    if left:
+    unfinished = run.meta.get("unfinished") or []
+    not_served = sum(  # ``waits_missing`` in run.json files of earlier versions
+        int(u.get("not_served", u.get("waits_missing", 0))) for r in unfinished for u in r.values()
+    )
+    arrivals = sum(int(u.get("arrivals", 0)) for r in unfinished for u in r.values())
+    if not_served:
         notes.append(
-            f"{left:,} travellers were still inside the port when the run stopped: the port "
-            "could not clear, and their waits are missing from the results."
+            f"{not_served:,} of {arrivals:,} travellers ({not_served / arrivals:.1%}) were not "
+            "served: still waiting when the run stopped, the port could not clear. Their waits "
+            "are not in the wait statistics; wait_mean_min_lower_bound counts them so far."
+        )
+    elif left:
+        notes.append(
+            f"{left:,} travellers were still inside the port when the run stopped, after their "
+            "wait had ended: their time in port is missing from the results."
         )
     if run.replications < 10:
         notes.append(

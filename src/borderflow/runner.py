@@ -42,6 +42,7 @@ HOURLY_COLUMNS = (
     "arrivals",
     "wait_mean_min",
     "wait_p95_min",
+    "not_served",
 )
 LANES_COLUMNS = (
     "replication",
@@ -120,9 +121,22 @@ class RunResult:
             for absolute in range(first, last):
                 day, hour = divmod(absolute, 24)
                 for stream in streams:
-                    arrivals, mean, p95 = known.get((day, hour, stream), (0, math.nan, math.nan))
-                    rows.append((r.replication, day, hour, stream, arrivals, mean, p95))
+                    arrivals, mean, p95, not_served = known.get(
+                        (day, hour, stream), (0, math.nan, math.nan, 0)
+                    )
+                    rows.append((r.replication, day, hour, stream, arrivals, mean, p95, not_served))
         return rows
+
+    @property
+    def not_served(self) -> dict[str, int]:
+        """stream -> counted travellers, over all replications, whose wait had not ended when
+        their replication stopped (0 for every stream of a port that emptied)."""
+        return {
+            stream: sum(
+                r.unfinished.get(stream, {}).get("not_served", 0) for r in self.replications
+            )
+            for stream in self.scenario.streams
+        }
 
     def lane_rows(self) -> list[tuple]:
         """Rows of ``lanes_hourly.csv``."""
@@ -204,7 +218,8 @@ class RunResult:
             "replications_finished": len(self.replications),
             "interrupted": self.interrupted,
             "conservation": [r.checks for r in self.replications],
-            # per replication and stream: travellers still inside at the drain limit
+            # per replication and stream: counted arrivals, travellers still inside when the
+            # run stopped, and the counted ones among them whose wait had not ended
             "unfinished": [r.unfinished for r in self.replications],
             "wall_time_s": round(self.wall_time_s, 3),
             "scenario": resolved,

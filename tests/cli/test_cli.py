@@ -385,7 +385,10 @@ def test_hourly_csv(example_run):
         "arrivals",
         "wait_mean_min",
         "wait_p95_min",
+        "not_served",
     ]
+    # the example's port empties: everyone who arrived was served
+    assert all(r["not_served"] == "0" for r in rows)
     # the 12 hours of the horizon, for each stream and replication
     assert len(rows) == 2 * 12 * len(EXAMPLE_STREAMS)
     assert {int(r["hour"]) for r in rows} == set(range(12))

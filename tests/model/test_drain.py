@@ -68,23 +68,27 @@ def test_travellers_left_inside_are_counted_per_stream() -> None:
             u = unfinished[name]
             assert u["arrivals"] == len(arrived[name])  # no warm-up: everyone is counted
             assert u["inside"] == len(arrived[name]) - exited[name]
-            assert u["arrivals"] == result.metrics[name]["entities"] + u["waits_missing"]
-            hourly = sum(n for _, _, s, n, *_ in result.hourly if s == name)
-            assert hourly == result.metrics[name]["entities"]
+            m = result.metrics[name]
+            assert u["arrivals"] == m["entities"] + u["not_served"]
+            assert m["not_served"] == u["not_served"]
+            assert m["not_served_share"] == u["not_served"] / u["arrivals"]
+            rows = [row for row in result.hourly if row[2] == name]
+            assert sum(row[3] for row in rows) == u["arrivals"]  # hourly: every arrival
+            assert sum(row[6] for row in rows) == u["not_served"]
         assert sum(u["inside"] for u in unfinished.values()) == result.checks["left_inside"]
         # trucks: one booth serves one every 4 h from the first arrival; the run stops at
         # horizon + 7 days, when the one in the booth has had its wait and the rest have not
         first = arrived["truck"][0]
         started = math.floor((scenario.horizon + DRAIN_LIMIT - first) / (4 * 3600)) + 1
-        assert unfinished["truck"]["waits_missing"] == len(arrived["truck"]) - started
-        assert unfinished["truck"]["inside"] == unfinished["truck"]["waits_missing"] + 1
+        assert unfinished["truck"]["not_served"] == len(arrived["truck"]) - started
+        assert unfinished["truck"]["inside"] == unfinished["truck"]["not_served"] + 1
         # cars waited at primary; what is left of them is queued for secondary
         assert unfinished["car"]["inside"] > 0
-        assert unfinished["car"]["waits_missing"] == 0
+        assert unfinished["car"]["not_served"] == 0
         assert unfinished["walker"] == {
             "arrivals": len(arrived["walker"]),
             "inside": 0,
-            "waits_missing": 0,
+            "not_served": 0,
         }
 
 
@@ -92,7 +96,7 @@ def test_a_port_that_empties_has_nothing_unfinished() -> None:
     result = simulate(overloaded(truck="60 s", bay="60 s"), replication=0)
     assert result.checks["left_inside"] == 0
     assert result.unfinished == {
-        name: {"arrivals": m["entities"], "inside": 0, "waits_missing": 0}
+        name: {"arrivals": m["entities"], "inside": 0, "not_served": 0}
         for name, m in result.metrics.items()
         if name != "all"
     }
@@ -112,13 +116,13 @@ def test_run_json_and_the_printed_table_say_so() -> None:
     warnings = [line for line in text[table_end:].splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2  # cars and trucks (streams by name), not pedestrians
     truck = [r.unfinished["truck"] for r in result.replications]
-    missing = sum(u["waits_missing"] for u in truck)
-    inside = sum(u["inside"] for u in truck)
-    share = missing / sum(u["arrivals"] for u in truck)
+    missing = sum(u["not_served"] for u in truck)
+    arrivals = sum(u["arrivals"] for u in truck)
+    bound = result.estimate("truck", "wait_mean_min_lower_bound").mean
     assert warnings[1] == (
-        f"warning: truck: {inside:,} travellers in 2 replications were still inside 7 days "
-        f"after the horizon, {missing:,} of them ({share:.1%} of arrivals) before their wait "
-        "ended; those waits are not in the table"
+        f"warning: truck: {missing:,} of {arrivals:,} travellers ({missing / arrivals:.1%}) in 2 "
+        "replications not served: still waiting when the run stopped, 7 days after the horizon; "
+        f"mean wait counting them at least {bound:,.1f} min"
     )
     assert warnings[0].startswith("warning: car: ")
     assert warnings[0].endswith("after their wait ended; their time in port is not in the table")

@@ -3,16 +3,26 @@
 Waits are kept per (stream, hour of arrival) only until every traveller of that hour has reached
 the end of its wait (primary inspection, as a rule); then the hour's mean and 95th percentile are
 computed exactly, and its waits are folded into a per-stream histogram of 1-second bins, from
-which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact.
+which the day's percentiles are read (resolution 1 s). Means, counts and maxima are exact. An
+hour some of whose travellers never reach the end of their wait (the run stopped first) is
+closed at the end of the run with the waits that ended; the others are its ``not_served``.
+
+Nothing here is proportional to the length of a queue: a lane group integrates its queue with
+a running sum (see :class:`GroupStats`), and an hour is looked at only when it may be complete
+(see :meth:`StreamStats.finish_hours`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..scenario.units import HOUR
+
+if TYPE_CHECKING:
+    from .port import Traveller
 
 BIN = 1.0
 """Width (s) of the wait histogram bins used for whole-run percentiles."""
@@ -21,7 +31,7 @@ BIN = 1.0
 class HourBucket:
     """The travellers of one stream who arrived in one hour, until all their waits have ended."""
 
-    __slots__ = ("hour", "end", "waits", "pending")
+    __slots__ = ("hour", "end", "waits", "pending", "arrivals")
 
     def __init__(self, hour: int):
         self.hour = hour
@@ -30,7 +40,9 @@ class HourBucket:
         self.waits: list[float] = []
         """Waits (s) of the counted travellers of this hour whose wait has ended."""
         self.pending = 0
-        """Travellers of this hour whose wait has not ended yet."""
+        """Travellers of this hour whose wait has not ended yet (counted or not)."""
+        self.arrivals = 0
+        """Counted travellers (arrived after the warm-up) of this hour."""
 
 
 class StreamStats:
@@ -39,9 +51,11 @@ class StreamStats:
     __slots__ = (
         "name",
         "open_buckets",
+        "ready",
         "hourly",
         "histogram",
         "count",
+        "arrivals",
         "wait_sum",
         "wait_max",
         "time_in_port_sum",
@@ -54,10 +68,18 @@ class StreamStats:
     def __init__(self, name: str, n_stages: int):
         self.name = name
         self.open_buckets: dict[int, HourBucket] = {}
-        self.hourly: dict[int, tuple[int, float, float]] = {}
-        """Finished hours: (arrivals, mean wait s, p95 wait s)."""
+        """Hours not closed yet, by absolute hour."""
+        self.ready: dict[int, HourBucket] = {}
+        """Open hours that may be complete: new ones, and those whose ``pending`` fell to 0
+        (the port adds them); only these are looked at when an hour ends."""
+        self.hourly: dict[int, tuple[int, float, float, int]] = {}
+        """Closed hours: (counted arrivals, mean wait s, p95 wait s, not served), the waits
+        over the travellers whose wait ended (NaN if none did)."""
         self.histogram = np.zeros(0, dtype=np.int64)
         self.count = 0
+        """Counted travellers whose wait ended (the ``entities``)."""
+        self.arrivals = 0
+        """Counted travellers of the closed hours, whether or not their wait ended."""
         self.wait_sum = 0.0
         self.wait_max = 0.0
         self.time_in_port_sum = 0.0
@@ -71,24 +93,50 @@ class StreamStats:
         """The bucket of travellers arriving in absolute ``hour``."""
         bucket = self.open_buckets.get(hour)
         if bucket is None:
-            bucket = self.open_buckets[hour] = HourBucket(hour)
+            bucket = self.open_buckets[hour] = self.ready[hour] = HourBucket(hour)
         return bucket
 
     def finish_hours(self, before: int | None = None) -> None:
-        """Close every hour before ``before`` whose travellers' waits have all ended (every
-        hour, when ``before`` is None: the end of the run)."""
-        for hour in sorted(self.open_buckets):
-            bucket = self.open_buckets[hour]
-            if before is not None and (hour >= before or bucket.pending):
+        """Close every hour before ``before`` whose travellers' waits have all ended, in order
+        of the hour (every hour, when ``before`` is None: the end of the run).
+
+        Only the hours in ``ready`` can be complete, so an overloaded run, whose open hours pile
+        up, does not look at all of them every hour. An hour taken off ``ready`` because it
+        still has travellers waiting is put back by the port when the last of them is done.
+        """
+        if before is None:
+            for hour in sorted(self.open_buckets):
+                self._close(self.open_buckets[hour])
+            self.open_buckets.clear()
+            self.ready.clear()
+            return
+        ready = self.ready
+        for hour in sorted(ready):
+            if hour >= before:
+                break
+            bucket = ready.pop(hour)
+            if bucket.pending:
                 continue
             del self.open_buckets[hour]
-            self._close(hour, bucket.waits)
+            self._close(bucket)
 
-    def _close(self, hour: int, waits: list[float]) -> None:
+    def _close(self, bucket: HourBucket) -> None:
+        arrivals = bucket.arrivals
+        if not arrivals:
+            return
+        waits = bucket.waits
+        self.arrivals += arrivals
+        not_served = arrivals - len(waits)
         if not waits:
+            self.hourly[bucket.hour] = (arrivals, math.nan, math.nan, not_served)
             return
         values = np.asarray(waits)
-        self.hourly[hour] = (len(waits), float(values.mean()), float(np.percentile(values, 95)))
+        self.hourly[bucket.hour] = (
+            arrivals,
+            float(values.mean()),
+            float(np.percentile(values, 95)),
+            not_served,
+        )
         self.count += len(waits)
         self.wait_sum += float(values.sum())
         self.wait_max = max(self.wait_max, float(values.max()))
@@ -119,15 +167,21 @@ class GroupStats:
     """Time-weighted state of one lane group, accumulated hour by hour.
 
     Waiting and inspection are recorded when they end, as the part of their interval that falls
-    in the current hour (:meth:`waited`, :meth:`occupied`); at each hour boundary the group adds
-    the part of the intervals still running (see ``LaneGroup.close_hour``). This keeps the
-    bookkeeping off the per-traveller path. Staffed booths change only with the schedule, so they
-    are integrated as a step function. A warm-up or horizon inside an hour is one more such
-    boundary: the part of the hour outside the counted period is closed, and dropped, apart.
+    in the current hour (``Lane.inspect``, ``Lane._inspected``); at each hour boundary the group
+    adds the part of the intervals still running. For the booths that is a look at each booth
+    (``LaneGroup.close_hour``: as many as the scenario has, however long the queue). For the
+    lines it is ``waiting * end - waiting_from``: ``waiting_from`` is kept, as travellers join
+    and leave a line, as the sum over those in line of when their wait in the current hour
+    began (the later of their arrival at the stage and ``hour_start``), so no line is walked.
+    This keeps the bookkeeping off the per-traveller path and the hour's cost independent of
+    the queue. Staffed booths change only with the schedule, so they are integrated as a step
+    function. A warm-up or horizon inside an hour is one more such boundary: the part of the
+    hour outside the counted period is closed, and dropped, apart.
     """
 
     __slots__ = (
         "waiting",
+        "waiting_from",
         "busy",
         "staffed",
         "hour_start",
@@ -143,7 +197,12 @@ class GroupStats:
 
     def __init__(self) -> None:
         self.waiting = 0
-        """Travellers in the group's lines now (not in a booth)."""
+        """Travellers in the group's lines now (not in a booth), and those held at the stage
+        for want of an open lane whose first lane group this is."""
+        self.waiting_from = 0.0
+        """Sum, over the ``waiting`` travellers, of the later of their arrival at the stage and
+        ``hour_start``: the area of the queue since ``hour_start`` is then
+        ``waiting * now - waiting_from`` plus the waits that ended (see :meth:`joined`)."""
         self.busy = 0
         """Booths occupied now (inspecting, or holding a blocked vehicle)."""
         self.staffed = 0
@@ -158,6 +217,26 @@ class GroupStats:
         self.total_busy = 0.0
         self.total_staffed = 0.0
 
+    def joined(self, traveller: Traveller) -> None:
+        """``traveller`` joins a line of the group (or is held for it)."""
+        self.waiting += 1
+        joined = traveller.stage_arrival
+        hour_start = self.hour_start
+        self.waiting_from += joined if joined > hour_start else hour_start
+        if self.waiting > self.max_waiting:
+            self.max_waiting = self.waiting
+
+    def left(self, traveller: Traveller) -> None:
+        """``traveller`` leaves a line of the group for a booth (or is released from being
+        held); its time in line since ``hour_start`` is added where it reaches the booth."""
+        self.waiting -= 1
+        if self.waiting:
+            joined = traveller.stage_arrival
+            hour_start = self.hour_start
+            self.waiting_from -= joined if joined > hour_start else hour_start
+        else:
+            self.waiting_from = 0.0  # exactly, whatever the rounding of the sums before
+
     def restaff(self, now: float, booths: int) -> None:
         """``booths`` more (or fewer, if negative) booths are staffed from ``now``."""
         self.area_staffed += self.staffed * (now - self.staffed_since)
@@ -169,6 +248,9 @@ class GroupStats:
         ``hour``: the whole hour, or the part of it in the counted period, averaged over its
         own length."""
         self.restaff(end, 0)
+        # the part since hour_start of the waits still running at ``end``
+        self.area_waiting += self.waiting * end - self.waiting_from
+        self.waiting_from = self.waiting * end
         if counted:
             staffed = self.area_staffed
             utilization = self.area_busy / staffed if staffed > 0 else math.nan

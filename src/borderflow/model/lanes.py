@@ -148,7 +148,14 @@ class Lane:
             if not group.per_lane and not self.accepting:
                 return
             traveller = line.popleft()
-            group.stats.waiting -= 1
+            stats = group.stats  # GroupStats.left, inlined: this runs for every wait in line
+            stats.waiting -= 1
+            if stats.waiting:
+                joined = traveller.stage_arrival
+                hour_start = stats.hour_start
+                stats.waiting_from -= joined if joined > hour_start else hour_start
+            else:
+                stats.waiting_from = 0.0
             if not group.per_lane:
                 self.count += 1
             self.inspect(traveller, position)
@@ -204,18 +211,18 @@ class LaneGroup:
     def close_hour(self, hour: int, end: float, counted: bool) -> None:
         """Add the parts of waits and inspections still running at ``end`` to the hour (or to
         its part since the last cut at the warm-up or horizon), then write its row if
-        ``counted``."""
+        ``counted``.
+
+        This looks at each booth, never at a line: the waits still running are added from the
+        group's running sums (see :class:`GroupStats`), so an hour costs the same however long
+        the queue is.
+        """
         stats = self.stats
         hour_start = stats.hour_start
-        waiting = list(self.line)
         for lane in self.lanes:
-            waiting.extend(lane.line)
             for traveller in lane.slots:
                 if traveller is not None:
                     stats.area_busy += end - max(traveller.start, hour_start)
-        waiting.extend(t for t, groups in self.stage.held if groups[0] is self)
-        for traveller in waiting:
-            stats.area_waiting += end - max(traveller.stage_arrival, hour_start)
         stats.close_hour(hour, end, self.open, counted)
 
     def length(self) -> tuple[float, Lane | None]:
@@ -272,7 +279,11 @@ class LaneGroup:
                     vacant.pop()
                     candidate.listed = False
             self.line.append(traveller)
+        # GroupStats.joined, inlined: this runs for every traveller who finds a line
         stats.waiting += 1
+        joined = traveller.stage_arrival
+        hour_start = stats.hour_start
+        stats.waiting_from += joined if joined > hour_start else hour_start
         if stats.waiting > stats.max_waiting:
             stats.max_waiting = stats.waiting
 
@@ -315,17 +326,16 @@ class StageLanes:
                     if tie_break() * ties < 1.0:
                         group, lane = candidate, candidate_lane
         if group is None or length == float("inf"):
-            first = groups[0].stats
-            first.waiting += 1
-            first.max_waiting = max(first.max_waiting, first.waiting)
+            groups[0].stats.joined(traveller)
             self.held.append((traveller, groups))
             return
         group.join(traveller, lane)
 
     def release_held(self) -> None:
         """After lanes open: travellers held for want of an open lane join a line, in order."""
+        if not self.held or not any(group.open for group in self.groups.values()):
+            return  # no lane open at the stage: everyone held stays held, as they were
         held, self.held = self.held, deque()
         for traveller, groups in held:
-            first = groups[0].stats
-            first.waiting -= 1
+            groups[0].stats.left(traveller)
             self.join(traveller, groups)

@@ -126,6 +126,8 @@ class StreamRuntime:
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
         t = Traveller(self, arrival, bucket, arrival >= self.warmup)
+        if t.counted:
+            bucket.arrivals += 1
         legs = t.legs
         for enter, groups, service, referral in self.route:
             needs = service()
@@ -184,6 +186,8 @@ class Port:
         """The hour the clock is in."""
         self.lanes_closed = 0.0
         """Until when (s) the lane statistics have been closed."""
+        self.progress: Callable[[float, float], None] | None = None
+        """Called as ``progress(now, horizon)`` (s) at each simulated midnight."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -218,6 +222,8 @@ class Port:
         if t.step == t.wait_leg:
             bucket = t.bucket
             bucket.pending -= 1
+            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
+                t.stream.stats.ready[bucket.hour] = bucket
             if t.counted:
                 bucket.waits.append(now - t.arrival)
         if t.counted:
@@ -278,6 +284,8 @@ class Port:
                 for group in stage.groups.values():
                     group.set_open(group.schedule[hour % len(group.schedule)])
                 stage.release_held()
+            if self.progress is not None and hour and hour % 24 == 0:
+                self.progress(env.now, self.horizon)
             yield env.timeout((hour + 1) * HOUR - env.now)
             self.hour = hour + 1
 
@@ -302,8 +310,13 @@ class Port:
                 group.close_hour(hour, end, counted)
         self.lanes_closed = end
 
-    def run(self) -> None:
-        """Run arrivals until the horizon, then let the port empty."""
+    def run(self, progress: Callable[[float, float], None] | None = None) -> None:
+        """Run arrivals until the horizon, then let the port empty (at most ``DRAIN_LIMIT``).
+
+        ``progress``, if given, is called as ``progress(now, horizon)`` (seconds) at each
+        simulated midnight, the drain after the horizon included.
+        """
+        self.progress = progress
         env = self.env
         env.process(self.clock())
         for stream in self.streams.values():
@@ -327,12 +340,17 @@ class Port:
         for stream in self.streams.values():
             stream.stats.finish_hours()
 
-    def unfinished(self) -> dict[str, dict[str, int]]:
-        """Per stream: its counted arrivals, the travellers still inside now (the run stopped
-        at the drain limit), and the counted ones among them whose published wait has not
-        ended, so that it is in no statistic."""
+    def left_inside(self) -> dict[str, tuple[int, int, float]]:
+        """Per stream, now (when the run stopped): the travellers still inside, counted or not;
+        the counted ones among them whose published wait has not ended (not served, in no
+        wait statistic); and the sum (s) of those waits so far, from arrival to now.
+
+        Walks every traveller still inside once; call it at the end of the run only.
+        """
+        now = self.env.now
         inside = dict.fromkeys(self.streams, 0)
-        no_wait = dict.fromkeys(self.streams, 0)
+        not_served = dict.fromkeys(self.streams, 0)
+        waited = dict.fromkeys(self.streams, 0.0)
 
         def count(travellers: Iterable[Traveller], in_booth: bool) -> None:
             for t in travellers:
@@ -340,7 +358,8 @@ class Port:
                 inside[name] += 1
                 # in a line, the wait is not over at the wait stage; in a booth, it is
                 if t.counted and (t.step < t.wait_leg or (t.step == t.wait_leg and not in_booth)):
-                    no_wait[name] += 1
+                    not_served[name] += 1
+                    waited[name] += now - t.arrival
 
         for stage in self.stages.values():
             count((t for t, _ in stage.held), False)
@@ -349,14 +368,7 @@ class Port:
                 for lane in group.lanes:
                     count(lane.line, False)
                     count((t for t in lane.slots if t is not None), True)
-        return {
-            name: {
-                "arrivals": stream.stats.count + no_wait[name],
-                "inside": inside[name],
-                "waits_missing": no_wait[name],
-            }
-            for name, stream in self.streams.items()
-        }
+        return {name: (inside[name], not_served[name], waited[name]) for name in self.streams}
 
 
 @dataclass
@@ -367,7 +379,9 @@ class ReplicationResult:
     metrics: dict[str, dict[str, float]]
     """stream (and 'all') -> metric name -> value."""
     hourly: list[tuple]
-    """(day, hour, stream, arrivals, wait_mean_min, wait_p95_min)."""
+    """(day, hour, stream, arrivals, wait_mean_min, wait_p95_min, not_served) for each hour
+    with counted arrivals: ``arrivals`` all of them, the waits over those whose wait ended
+    (NaN if none did), ``not_served`` the others."""
     lanes_hourly: list[tuple]
     """(day, hour, stage, lane_group, lanes_open, utilization, queue_mean, queue_max)."""
     checks: dict[str, int]
@@ -377,20 +391,32 @@ class ReplicationResult:
     exit_s) per traveller."""
     unfinished: dict[str, dict[str, int]] = field(default_factory=dict)
     """stream -> ``arrivals`` (counted), ``inside`` (travellers of the stream still inside
-    when the run stopped at the drain limit, counted or not) and ``waits_missing`` (counted
-    arrivals among them whose published wait had not ended: in no wait statistic)."""
+    when the run stopped, at the drain limit, counted or not) and ``not_served`` (counted
+    arrivals whose published wait had not ended then: in no wait statistic; the metric
+    ``not_served``)."""
+
+    @property
+    def not_served(self) -> int:
+        """Counted travellers of all streams whose wait had not ended when the run stopped."""
+        return sum(u.get("not_served", 0) for u in self.unfinished.values())
 
 
 def simulate(
-    scenario: Scenario, seed: int | None = None, replication: int = 0, trace: bool = False
+    scenario: Scenario,
+    seed: int | None = None,
+    replication: int = 0,
+    trace: bool = False,
+    progress: Callable[[float, float], None] | None = None,
 ) -> ReplicationResult:
     """Run one replication of ``scenario`` and return its tables.
 
     A pure function: the same scenario, seed and replication always give the same result.
+    ``progress``, if given, is called as ``progress(now, horizon)`` (simulated seconds) at each
+    simulated midnight, including those of the drain after the horizon.
     """
     seed = scenario.seed if seed is None else seed
     port = Port(scenario, seed, replication, trace)
-    port.run()
+    port.run(progress)
     return _result(port, replication)
 
 
@@ -398,10 +424,13 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     scenario = port.scenario
     counted_hours = (scenario.horizon - scenario.warmup) / HOUR
     stage_names = list(scenario.stages)
+    left = port.left_inside()
     metrics: dict[str, dict[str, float]] = {}
     all_hist = None
     totals = {
         "count": 0,
+        "arrivals": 0,
+        "waited": 0.0,
         "wait_sum": 0.0,
         "wait_max": 0.0,
         "tip": 0.0,
@@ -413,8 +442,13 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     delay_totals = dict.fromkeys(economics.METRICS, 0.0)
     for name, stream in port.streams.items():
         s = stream.stats
+        _, not_served, waited = left[name]
+        # the hours' count of travellers whose wait did not end is that of those still inside
+        assert s.arrivals - s.count == not_served, (name, s.arrivals, s.count, not_served)
         m = _stream_metrics(
             s.count,
+            s.arrivals,
+            waited,
             s.wait_sum,
             s.wait_max,
             s.histogram,
@@ -440,6 +474,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
             delay_totals[key] += m[key]
         metrics[name] = m
         totals["count"] += s.count
+        totals["arrivals"] += s.arrivals
+        totals["waited"] += waited
         totals["wait_sum"] += s.wait_sum
         totals["wait_max"] = max(totals["wait_max"], s.wait_max)
         totals["tip"] += s.time_in_port_sum
@@ -449,6 +485,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     assert all_hist is not None  # a scenario has at least one stream
     everyone = _stream_metrics(
         totals["count"],
+        totals["arrivals"],
+        totals["waited"],
         totals["wait_sum"],
         totals["wait_max"],
         all_hist,
@@ -476,8 +514,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
 
     hourly = []
     for name, stream in port.streams.items():
-        for hour, (n, mean, p95) in sorted(stream.stats.hourly.items()):
-            hourly.append((hour // 24, hour % 24, name, n, mean / 60, p95 / 60))
+        for hour, (n, mean, p95, not_served) in sorted(stream.stats.hourly.items()):
+            hourly.append((hour // 24, hour % 24, name, n, mean / 60, p95 / 60, not_served))
     hourly.sort(key=lambda row: (row[0], row[1]))
     lanes_hourly = []
     for stage_name, lanes in port.stages.items():
@@ -509,7 +547,14 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         lanes_hourly,
         checks,
         port.trace_rows if port.tracing else None,
-        unfinished=port.unfinished(),
+        unfinished={
+            name: {
+                "arrivals": stream.stats.arrivals,
+                "inside": left[name][0],
+                "not_served": left[name][1],
+            }
+            for name, stream in port.streams.items()
+        },
     )
 
 
@@ -529,6 +574,8 @@ def _add(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
 
 def _stream_metrics(
     count: float,
+    arrivals: float,
+    waited: float,
     wait_sum: float,
     wait_max: float,
     histogram: np.ndarray,
@@ -537,11 +584,20 @@ def _stream_metrics(
     exits_counted: float,
     counted_hours: float,
 ) -> dict[str, float]:
+    """A stream's (or all streams') metrics: ``count`` counted travellers whose wait ended,
+    with ``wait_sum`` and ``wait_max`` their waits and ``histogram`` their distribution, out
+    of ``arrivals`` counted arrivals; the others (not served) had waited ``waited`` seconds in
+    all when the run stopped."""
     nan = math.nan
+    not_served = arrivals - count
     return {
         "entities": float(count),
+        "not_served": float(not_served),
+        "not_served_share": not_served / arrivals if arrivals else nan,
         "throughput_per_hour": exits_counted / counted_hours,
         "wait_mean_min": wait_sum / count / 60 if count else nan,
+        # every arrival's wait, those not served counted until the run stopped: a lower bound
+        "wait_mean_min_lower_bound": (wait_sum + waited) / arrivals / 60 if arrivals else nan,
         "wait_p50_min": histogram_percentile(histogram, 50) / 60,
         "wait_p90_min": histogram_percentile(histogram, 90) / 60,
         "wait_p95_min": histogram_percentile(histogram, 95) / 60,
