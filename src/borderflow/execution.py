@@ -206,12 +206,16 @@ class ProcessExecutor(ProcessPoolExecutor):
         """Stop at once: cancel what is queued and kill the workers (after Ctrl-C, SIGTERM or
         SIGHUP)."""
         processes = getattr(self, "_processes", None) or {}  # the pool's own map of workers
+        # A worker still starting reads the pool's queues (their semaphores) when it can: keep
+        # them until every worker has ended, or it finds them removed and prints a traceback.
+        queues = (getattr(self, "_call_queue", None), getattr(self, "_result_queue", None))
         self.shutdown(wait=False, cancel_futures=True)
         for process in list(processes.values()):
             if process.is_alive():
                 process.terminate()
         for process in list(processes.values()):
             process.join(timeout=5)
+        del queues
         self._lifeline.close()
 
 
@@ -413,6 +417,28 @@ def split(numbers: Sequence[int], size: int) -> list[tuple[int, ...]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while a task is handed to a pool, which may start a
+    worker then: a signal that comes meanwhile is acted on right after, so that no worker is
+    left half-started (one still reading its set-up when the pool is torn down prints a
+    traceback). Python runs signal handlers in the main thread whichever thread the signal
+    reached, so the handlers are swapped for a recorder rather than the signals masked."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    kinds = [k for k in (signal.SIGINT, *sorted(STOP_SIGNALS)) if signal.getsignal(k) is not None]
+    before = {kind: signal.signal(kind, lambda signum, _: caught.append(signum)) for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
+        for signum in caught[:1]:
+            signal.raise_signal(signum)
+
+
 def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Any, list[Any]]]:
     """Submit ``chunks`` and yield ``(key, results)`` as each finishes (not in order).
 
@@ -430,10 +456,16 @@ def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[An
             chunk = next(pending_chunks, None)
             if chunk is None:
                 return
-            future = executor.submit(
-                simulate_chunk, chunk.scenario, chunk.seed, chunk.numbers, chunk.trace, chunk.reduce
-            )
-            running[future] = chunk.key
+            with signals_held():
+                future = executor.submit(
+                    simulate_chunk,
+                    chunk.scenario,
+                    chunk.seed,
+                    chunk.numbers,
+                    chunk.trace,
+                    chunk.reduce,
+                )
+                running[future] = chunk.key
 
     try:
         fill()

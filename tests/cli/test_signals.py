@@ -253,6 +253,18 @@ def test_a_signal_stops_worker_processes_cleanly(tmp_path, signum, group, messag
     check_kept(tmp_path, err, message)
 
 
+@needs_proc
+@pytest.mark.parametrize("group", [False, True], ids=["to-the-command", "to-the-group"])
+def test_a_signal_while_the_workers_start_leaves_no_traceback(tmp_path, group):
+    """The first tasks start the workers: a signal then must not catch one half-started."""
+    process = start("run", EXAMPLE, "-r", "2000", "-j", "2", "-q", "-o", tmp_path)
+    # the command and its resource tracker are up: the pool is being made
+    wait_for_work(process, 0.3, helpers=1)
+    err = stop(process, signal.SIGTERM, group)  # no Traceback, nothing left behind
+    assert process.returncode == 143
+    assert err.strip().splitlines()[-1].startswith("terminated (SIGTERM)")
+
+
 SWEEP = """\
 scenario: {example}
 replications: 6

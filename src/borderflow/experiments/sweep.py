@@ -27,7 +27,15 @@ from typing import Any, TextIO
 from .. import defaults
 from ..analysis import Estimate, summarise
 from ..capacity import check_memory
-from ..execution import Chunk, chunk_size, executor_for, run_chunks, split, workers_of
+from ..execution import (
+    Chunk,
+    chunk_size,
+    executor_for,
+    run_chunks,
+    signals_held,
+    split,
+    workers_of,
+)
 from ..output import POINTS_CSV, RESULTS_CSV, SWEEP_JSON, OutputError, write_csv
 from ..runner import expected_travellers
 from ..scenario import Scenario, ScenarioError, validate_document
@@ -831,17 +839,18 @@ def sweep(
                             ]
                         )
                     )
-                    if store is not None:
-                        columns = exp.columns()[1:]
-                        params = dict(zip(columns, exp.point_row(point)[1:], strict=True))
-                        try:
-                            store.save(point, params, rows)
-                        except OSError as exc:
-                            raise OutputError(
-                                f"cannot write {exc.filename or store.folder}: {exc.strerror}"
-                            ) from None
-                    records[index] = rows
-                    result.computed += 1
+                    with signals_held():  # a point is stored and counted, or neither
+                        if store is not None:
+                            columns = exp.columns()[1:]
+                            params = dict(zip(columns, exp.point_row(point)[1:], strict=True))
+                            try:
+                                store.save(point, params, rows)
+                            except OSError as exc:
+                                raise OutputError(
+                                    f"cannot write {exc.filename or store.folder}: {exc.strerror}"
+                                ) from None
+                        records[index] = rows
+                        result.computed += 1
                 if progress:
                     progress(done, total)
     except KeyboardInterrupt:
