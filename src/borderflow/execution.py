@@ -390,6 +390,8 @@ class Chunk:
 
 Reduce = Callable[[Scenario, ReplicationResult], Any]
 """``reduce(scenario, result)``: what a caller keeps of one replication."""
+Within = Callable[[float, float], None]
+"""``within(now, horizon)``: progress inside a replication, at each simulated midnight."""
 
 
 def simulate_chunk(
@@ -398,9 +400,11 @@ def simulate_chunk(
     numbers: Sequence[int],
     trace: bool = False,
     reduce: Reduce | None = None,
+    within: Within | None = None,
 ) -> list[Any]:
-    """Run replications ``numbers`` of ``scenario`` one after the other (one task's work)."""
-    results = [simulate(scenario, seed, number, trace) for number in numbers]
+    """Run replications ``numbers`` of ``scenario`` one after the other (one task's work);
+    ``within(now, horizon)`` is told of each simulated midnight (in this process only)."""
+    results = [simulate(scenario, seed, number, trace, within) for number in numbers]
     if reduce is None:
         return results
     return [reduce(scenario, result) for result in results]
@@ -439,7 +443,9 @@ def signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[Any, list[Any]]]:
+def run_chunks(
+    chunks: Iterable[Chunk], executor: Executor, within: Within | None = None
+) -> Iterator[tuple[Any, list[Any]]]:
     """Submit ``chunks`` and yield ``(key, results)`` as each finishes (not in order).
 
     At most a few tasks per worker are queued at a time, so that results come back roughly in
@@ -464,6 +470,8 @@ def run_chunks(chunks: Iterable[Chunk], executor: Executor) -> Iterator[tuple[An
                     chunk.numbers,
                     chunk.trace,
                     chunk.reduce,
+                    # progress inside a replication reaches only a caller in the same process
+                    within if isinstance(executor, SerialExecutor) else None,
                 )
                 running[future] = chunk.key
 
@@ -489,11 +497,13 @@ def iter_replications(
     trace: bool = False,
     size: int | None = None,
     reduce: Reduce | None = None,
+    within: Within | None = None,
 ) -> Iterator[Any]:
     """Replications ``numbers`` of ``scenario`` on ``executor``, yielded as chunks finish (each
-    a :class:`ReplicationResult`, or what ``reduce`` makes of it)."""
+    a :class:`ReplicationResult`, or what ``reduce`` makes of it). ``within`` follows each
+    replication day by day when they run in this process."""
     for _, results in run_chunks(
-        _chunks_of(scenario, numbers, executor, seed, trace, size, reduce), executor
+        _chunks_of(scenario, numbers, executor, seed, trace, size, reduce), executor, within
     ):
         yield from results
 

@@ -32,11 +32,11 @@ class ProgressBar:
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.width = width
         self.start = time.monotonic()
-        self.first: int | None = None
+        self.first: float | None = None
         self.last = 0.0
         self.drawn = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: float, total: int) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
@@ -52,7 +52,7 @@ class ProgressBar:
         filled = int(round(share * self.width))
         bar = "#" * filled + "-" * (self.width - filled)
         text = (
-            f"\r{self.label} [{bar}] {100 * share:3.0f}% {done}/{total}  "
+            f"\r{self.label} [{bar}] {100 * share:3.0f}% {int(done)}/{total}  "
             f"{_clock(elapsed)} elapsed, ETA {_clock(0.0 if done >= total else eta)}"
         )
         self.stream.write(text + "  ")

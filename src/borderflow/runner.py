@@ -288,7 +288,7 @@ def run(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     trace: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
     jobs: int | None = None,
     dask: str | None = None,
     executor: Executor | None = None,
@@ -307,7 +307,9 @@ def run(
         seed: root seed (default: the scenario's ``seed``).
         overrides: ``key.path=value`` changes, as ``--set`` gives them.
         trace: keep one record per traveller (memory grows with the number of travellers).
-        progress: called as ``progress(done, total)`` after each replication.
+        progress: called as ``progress(done, total)`` after each replication, and, for
+            replications run in this process, at each simulated midnight with ``done`` counting
+            the share of the current replication (so a long replication shows progress).
         jobs: worker processes; 1 runs in this process. Default: every core, unless the run is
             small (see :func:`borderflow.execution.auto_jobs`), as on the command line.
         dask: ``"local"`` or a scheduler address (``tcp://host:8786``) to run on Dask.
@@ -350,7 +352,9 @@ def run(
     started = time.perf_counter()
     try:
         with executor_for(jobs, dask, executor, work=work) as pool:
-            for r in iter_replications(scenario, range(start_n), pool, trace=trace):
+            for r in iter_replications(
+                scenario, range(start_n), pool, trace=trace, within=_within(result, progress, total)
+            ):
                 result.replications.append(r)
                 if progress:
                     progress(len(result.replications), total)
@@ -370,6 +374,21 @@ def run(
     return result
 
 
+def _within(
+    result: RunResult, progress: Callable[[float, int], None] | None, total: int
+) -> Callable[[float, float], None] | None:
+    """Progress inside a long replication (when it runs in this process): the replications
+    done plus the share of the current one's horizon simulated."""
+    if progress is None:
+        return None
+
+    def within(now: float, horizon: float) -> None:
+        part = min(now / horizon, 0.999) if horizon > 0 else 0.0
+        progress(len(result.replications) + part, total)
+
+    return within
+
+
 def _finish(result: RunResult, started: float) -> None:
     # replications run elsewhere come back as they finish; keep them in replication order
     result.replications.sort(key=lambda r: r.replication)
@@ -385,7 +404,7 @@ def _add_to_precision(
     metric: str,
     cap: int,
     trace: bool,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[float, int], None] | None,
 ) -> None:
     """Add replications, a batch per round, until the sequential procedure stops; drop those
     past its stopping point (so the result does not depend on the number of workers)."""

@@ -191,3 +191,20 @@ def verify_replications(name: str) -> int:
     from borderflow.verify import CATALOGUE
 
     return CATALOGUE[name].scenario(True).replications
+
+
+def test_a_long_replication_in_this_process_reports_progress_inside_it():
+    calls: list[tuple[float, int]] = []
+    borderflow.run(
+        EXAMPLE,
+        replications=2,
+        jobs=1,
+        overrides=("horizon=3 d",),
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    dones = [done for done, _ in calls]
+    assert all(total == 2 for _, total in calls)
+    assert dones == sorted(dones) and dones[-1] == 2  # never backwards, ends complete
+    inside = [d for d in dones if d != int(d)]
+    # midnights 1 and 2 of each replication (3 and later are at or past its horizon)
+    assert inside[:2] == pytest.approx([1 / 3, 2 / 3]) and len(inside) >= 4
