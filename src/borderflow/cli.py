@@ -162,19 +162,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = run(
             args.file,
-            replications=args.replications,
-            seed=args.seed,
             overrides=overrides,
             trace=args.trace,
             progress=bar,
-            jobs=args.jobs,
-            dask=args.dask,
-            precision=args.precision,
-            stream=args.stream,
-            metric=args.metric or _default_metric(),
-            max_replications=args.max_replications,
-            max_travellers=args.max_travellers,
-            max_memory_mb=args.max_memory,
+            **_replication_options(args),
         )
     except Exception as exc:
         bar.close()
@@ -251,17 +242,8 @@ def _compare(args: argparse.Namespace) -> int:
         result = compare(
             args.base,
             *args.alternatives,
-            replications=args.replications,
-            seed=args.seed,
-            jobs=args.jobs,
-            dask=args.dask,
             progress=bar,
-            precision=args.precision,
-            stream=args.stream,
-            metric=args.metric or _default_metric(),
-            max_replications=args.max_replications,
-            max_travellers=args.max_travellers,
-            max_memory_mb=args.max_memory,
+            **_replication_options(args),
         )
     finally:
         bar.close()
@@ -437,6 +419,22 @@ def _draw(
         _say(f"note: {note}")
     if not quiet and paths:
         print(f"wrote {', '.join(p.name for p in paths)} to {paths[0].parent}")
+
+
+def _replication_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options ``run`` and ``compare`` share, as keyword arguments of their functions."""
+    return {
+        "replications": args.replications,
+        "seed": args.seed,
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "precision": args.precision,
+        "stream": args.stream,
+        "metric": args.metric or _default_metric(),
+        "max_replications": args.max_replications,
+        "max_travellers": args.max_travellers,
+        "max_memory_mb": args.max_memory,
+    }
 
 
 def _default_metric() -> str:
