@@ -386,6 +386,9 @@ class Chunk:
     reduce: Reduce | None = None
     """Applied to each replication in the worker; must be picklable (a module-level function
     or a :func:`functools.partial` of one)."""
+    waits: bool = False
+    """Keep every counted wait by stream and hour (``ReplicationResult.waits``), for a
+    ``reduce`` that measures an hour in a way the hourly table does not."""
 
 
 Reduce = Callable[[Scenario, ReplicationResult], Any]
@@ -401,10 +404,11 @@ def simulate_chunk(
     trace: bool = False,
     reduce: Reduce | None = None,
     within: Within | None = None,
+    waits: bool = False,
 ) -> list[Any]:
     """Run replications ``numbers`` of ``scenario`` one after the other (one task's work);
     ``within(now, horizon)`` is told of each simulated midnight (in this process only)."""
-    results = [simulate(scenario, seed, number, trace, within) for number in numbers]
+    results = [simulate(scenario, seed, number, trace, within, waits) for number in numbers]
     if reduce is None:
         return results
     return [reduce(scenario, result) for result in results]
@@ -472,6 +476,7 @@ def run_chunks(
                     chunk.reduce,
                     # progress inside a replication reaches only a caller in the same process
                     within if isinstance(executor, SerialExecutor) else None,
+                    chunk.waits,
                 )
                 running[future] = chunk.key
 
@@ -498,12 +503,13 @@ def iter_replications(
     size: int | None = None,
     reduce: Reduce | None = None,
     within: Within | None = None,
+    waits: bool = False,
 ) -> Iterator[Any]:
     """Replications ``numbers`` of ``scenario`` on ``executor``, yielded as chunks finish (each
     a :class:`ReplicationResult`, or what ``reduce`` makes of it). ``within`` follows each
     replication day by day when they run in this process."""
     for _, results in run_chunks(
-        _chunks_of(scenario, numbers, executor, seed, trace, size, reduce), executor, within
+        _chunks_of(scenario, numbers, executor, seed, trace, size, reduce, waits), executor, within
     ):
         yield from results
 
@@ -517,11 +523,13 @@ def map_replications(
     seed: int | None = None,
     trace: bool = False,
     reduce: Reduce | None = None,
+    waits: bool = False,
 ) -> list[Any]:
     """Replications ``numbers`` of ``scenario`` run on ``executor`` in chunks of
     ``chunk_size``; returned in the order of ``numbers`` (each a :class:`ReplicationResult`, or
-    what ``reduce`` makes of it)."""
-    chunks = _chunks_of(scenario, numbers, executor, seed, trace, chunk_size, reduce)
+    what ``reduce`` makes of it). ``waits`` keeps each hour's waits for ``reduce`` (see
+    :class:`Chunk`)."""
+    chunks = _chunks_of(scenario, numbers, executor, seed, trace, chunk_size, reduce, waits)
     parts = dict(run_chunks(chunks, executor))
     return [value for chunk in chunks for value in parts[chunk.key]]
 
@@ -534,11 +542,12 @@ def _chunks_of(
     trace: bool,
     size: int | None,
     reduce: Reduce | None,
+    waits: bool = False,
 ) -> list[Chunk]:
     numbers = list(numbers)
     seed = scenario.seed if seed is None else seed
     size = size or chunk_size(len(numbers), workers_of(executor))
     return [
-        Chunk(i, scenario, seed, piece, trace, reduce)
+        Chunk(i, scenario, seed, piece, trace, reduce, waits)
         for i, piece in enumerate(split(numbers, size))
     ]

@@ -63,9 +63,10 @@ class StreamStats:
         "exits_counted",
         "stage_wait_sum",
         "stage_visits",
+        "kept",
     )
 
-    def __init__(self, name: str, n_stages: int):
+    def __init__(self, name: str, n_stages: int, keep_waits: bool = False):
         self.name = name
         self.open_buckets: dict[int, HourBucket] = {}
         """Hours not closed yet, by absolute hour."""
@@ -88,6 +89,9 @@ class StreamStats:
         self.stage_wait_sum = [0.0] * n_stages
         """Total wait (s) of counted visitors at each stage of the scenario (by stage index)."""
         self.stage_visits = [0] * n_stages
+        self.kept: dict[int, np.ndarray] | None = {} if keep_waits else None
+        """With ``keep_waits``: the waits (s) of each closed hour, for measures of an hour that
+        the hourly table does not hold (any percentile, the share over a threshold)."""
 
     def bucket(self, hour: int) -> HourBucket:
         """The bucket of travellers arriving in absolute ``hour``."""
@@ -131,6 +135,8 @@ class StreamStats:
             self.hourly[bucket.hour] = (arrivals, math.nan, math.nan, not_served)
             return
         values = np.asarray(waits)
+        if self.kept is not None:
+            self.kept[bucket.hour] = values
         self.hourly[bucket.hour] = (
             arrivals,
             float(values.mean()),
