@@ -415,7 +415,8 @@ def _figure_options(parser: argparse.ArgumentParser) -> None:
         dest="streams",
         action="append",
         metavar="S",
-        help="sweeps: the stream plotted (default all; repeatable, one figure each)",
+        help="sweeps: the stream plotted (default: the one the sweep changes most; "
+        "repeatable, one figure each)",
     )
     parser.add_argument(
         "--target",

@@ -26,6 +26,8 @@ Pedestrians have a value of time and no fuel or emissions. Rates come from the s
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from .scenario.units import HOUR
@@ -117,3 +119,128 @@ def annualize(metrics: dict[str, float], counted_days: float, days_per_year: flo
     for name in METRICS:
         if name in metrics:
             metrics[f"{name}_per_year"] = metrics[name] * factor
+
+
+# --- benefit-cost of a change ---------------------------------------------------------------
+
+DEFAULT_DISCOUNT_RATE = 0.07
+"""Real discount rate a year: the base case of OMB Circular A-94 (1992) for public
+investments (docs/economics.md)."""
+DEFAULT_HORIZON_YEARS = 20
+"""Years over which a change's benefits and costs are counted: an assumption (no source)."""
+
+
+def annuity_factor(rate: float, years: int) -> float:
+    """Present value of 1 a year at the end of each of ``years`` years, discounted at
+    ``rate``: ``(1 − (1 + rate)^−years) / rate`` (``years`` when the rate is 0)."""
+    if rate == 0:
+        return float(years)
+    return (1 - (1 + rate) ** -years) / rate
+
+
+@dataclass
+class BenefitCost:
+    """Net present value and benefit-cost ratio of a change against its base.
+
+    The benefit is the yearly saving in delay cost (base − alternative, a year); the costs are
+    the capital cost, paid once at the start, and each year the operation and maintenance and
+    the cost of the extra staffed booth-hours. With ``A`` the annuity factor::
+
+        NPV = A × (benefit − yearly cost) − capital
+        BCR = A × benefit / (capital + A × yearly cost)
+
+    Both grow with the benefit, so the ends of the benefit's 95% confidence interval give the
+    ends of theirs. The interval covers the simulation's randomness only, not the costs'.
+    """
+
+    benefit: tuple[float, float, float]
+    """Yearly saving in delay cost (USD): mean, CI low, CI high."""
+    capital: float
+    annual_om: float
+    staff_hours: float
+    """Extra staffed booth-hours a year (negative: fewer)."""
+    officer_cost_per_hour: float
+    rate: float
+    years: int
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def yearly_cost(self) -> float:
+        return self.annual_om + self.staff_hours * self.officer_cost_per_hour
+
+    @property
+    def factor(self) -> float:
+        return annuity_factor(self.rate, self.years)
+
+    def npv(self, benefit: float) -> float:
+        return self.factor * (benefit - self.yearly_cost) - self.capital
+
+    def bcr(self, benefit: float) -> float:
+        costs = self.capital + self.factor * self.yearly_cost
+        return self.factor * benefit / costs if costs > 0 else math.nan
+
+    @property
+    def npv_estimate(self) -> tuple[float, float, float]:
+        return (self.npv(self.benefit[0]), self.npv(self.benefit[1]), self.npv(self.benefit[2]))
+
+    @property
+    def bcr_estimate(self) -> tuple[float, float, float]:
+        return (self.bcr(self.benefit[0]), self.bcr(self.benefit[1]), self.bcr(self.benefit[2]))
+
+    def sentence(self, who: str) -> str:
+        """The result in one sentence, for the findings of a report."""
+        from .findings import interval, money
+
+        npv, low, high = self.npv_estimate
+        text = (
+            f"Against {money(self.capital)} to build and {money(self.yearly_cost)} a year to run, "
+            f"{who} is worth a net present value of {money(npv)} ({interval(low, high, money)}) "
+            f"over {self.years} years at {self.rate:.0%}"
+        )
+        ratio, r_low, r_high = self.bcr_estimate
+        if not math.isnan(ratio):
+            text += (
+                f", a benefit–cost ratio of {ratio:.1f} "
+                f"({interval(r_low, r_high, lambda v: f'{v:.1f}')})"
+            )
+        return text + "."
+
+
+def benefit_cost(
+    economics: dict[str, Any],
+    yearly_saving: tuple[float, float, float],
+    extra_booth_hours_per_year: float | None,
+) -> BenefitCost | None:
+    """The benefit-cost of a change from its scenario's ``economics:`` block (resolved, as in
+    ``run.json``) and its yearly saving in delay cost; None when the block gives no cost at all
+    (nothing to weigh the saving against).
+
+    ``extra_booth_hours_per_year`` is the change in staffed booth-hours (None if unknown: the
+    officer cost is then left out, and said so)."""
+    capital = economics.get("capital_cost_usd")
+    om = economics.get("annual_om_usd")
+    officer = economics.get("officer_cost_per_hour")
+    if capital is None and om is None and officer is None:
+        return None
+    notes = []
+    rate = economics.get("discount_rate")
+    if rate is None:
+        rate = DEFAULT_DISCOUNT_RATE
+        notes.append(f"discount rate {rate:.0%} a year (OMB Circular A-94, the default)")
+    years = economics.get("horizon_years")
+    if years is None:
+        years = DEFAULT_HORIZON_YEARS
+        notes.append(f"{years} years (an assumption, the default)")
+    hours = extra_booth_hours_per_year
+    if officer is not None and hours is None:
+        notes.append("officer cost left out: no run of the base and alternative to count hours")
+    return BenefitCost(
+        yearly_saving,
+        float(capital or 0.0),
+        float(om or 0.0),
+        float(hours or 0.0) if officer is not None else 0.0,
+        float(officer or 0.0),
+        float(rate),
+        int(years),
+        notes,
+    )

@@ -57,6 +57,10 @@ dl.meta dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; w
              break-all; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px;
           margin-right: 6px; vertical-align: -1px; }
+.findings { font-size: 16.5px; line-height: 1.55; background: #eef6fb; border-left: 4px solid
+            #0072B2; padding: 10px 18px; margin: 6px 0 14px; }
+.findings p { margin: 6px 0; }
+.first { display: grid; grid-template-columns: 1fr; gap: 4px; }
 @media print { main { padding: 0; max-width: none; } h2 { break-after: avoid; } }
 """
 
@@ -77,6 +81,67 @@ def _with_ci(e: Any, digits: int = 1) -> str:
     if e.replications > 1 and not math.isnan(e.ci_low):
         text += f' <span class="ci">[{_num(e.ci_low, digits)}, {_num(e.ci_high, digits)}]</span>'
     return text
+
+
+def _with_pct(e: Any) -> str:
+    """A share as ``87.6% [87.4, 87.8]``."""
+    text = f"{e.mean * 100:.1f}%"
+    if e.replications > 1 and not math.isnan(e.ci_low):
+        text += f' <span class="ci">[{e.ci_low * 100:.1f}, {e.ci_high * 100:.1f}]</span>'
+    return text
+
+
+def _ci_only(e: Any, fmt: Any) -> str:
+    """``[a, b]`` in ``fmt``, or nothing when the interval is not defined."""
+    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
+        return ""
+    return f' <span class="ci">[{_e(fmt(e.ci_low))}, {_e(fmt(e.ci_high))}]</span>'
+
+
+def _signed(fmt: Any) -> Any:
+    """``fmt`` with a ``+`` before positive values (changes)."""
+    return lambda v: ("+" if v > 0 else "") + fmt(v)
+
+
+def _findings(sentences: Sequence[str]) -> str:
+    """The opening sentences of a report (plain text, escaped here)."""
+    if not sentences:
+        return ""
+    return (
+        '<section class="findings">'
+        + "".join(f"<p>{_e(t)}</p>" for t in sentences)
+        + ("</section>")
+    )
+
+
+def _money_table(money: Any, change: bool = False) -> str:
+    """Delay cost, person-hours, CO2 and fuel a day and a year (or their change), with CIs."""
+    from .findings import money as dollars
+    from .findings import quantity
+
+    rows = []
+    for what, day, year, unit in money.rows:
+        fmt = (
+            _signed(dollars if unit == "USD" else quantity)
+            if change
+            else (dollars if unit == "USD" else quantity)
+        )
+        rows.append(
+            [
+                _e(what),
+                _e(fmt(day.mean)) + _ci_only(day, fmt),
+                _e(fmt(year.mean)) + _ci_only(year, fmt),
+                _e(unit if unit != "USD" else f"US dollars of {money.currency_year}"),
+            ]
+        )
+    year_head = "a year" if money.days_given else f"a year ({money.days_per_year:g} days assumed)"
+    head = [
+        "",
+        "change a day" if change else "a day",
+        f"change {year_head}" if change else year_head,
+        "unit",
+    ]
+    return _table(head, rows, {1, 2})
 
 
 def _table(
@@ -136,7 +201,7 @@ def _scenario_section(run: Any) -> str:
         loaded = run.scenario
     except Exception:  # the tables still read; the scenario is only for per-day volumes
         loaded = None
-    from .plots.style import stream_colors
+    from .plots.style import group_label, stage_label, stream_colors, stream_label
 
     colors = stream_colors(run.streams)
     rows = []
@@ -145,7 +210,8 @@ def _scenario_section(run: Any) -> str:
         swatch = f'<span class="swatch" style="background:{colors.get(name, "#888")}"></span>'
         rows.append(
             [
-                swatch + _e(name),
+                swatch + _e(stream_label(name, scenario)),
+                f"<code>{_e(name)}</code>",
                 _e(spec.get("mode", "")),
                 _num(per_day, 0),
                 _e(" → ".join(spec.get("route") or [])),
@@ -153,7 +219,9 @@ def _scenario_section(run: Any) -> str:
             ]
         )
     parts.append("<h3>Traffic streams</h3>")
-    parts.append(_table(["stream", "mode", "per day", "route", "description"], rows, {2}))
+    parts.append(
+        _table(["stream", "name in files", "mode", "per day", "route", "description"], rows, {3})
+    )
     rows = []
     for stage, spec in (scenario.get("stages") or {}).items():
         for group, lanes in (spec.get("lanes") or {}).items():
@@ -167,8 +235,8 @@ def _scenario_section(run: Any) -> str:
             serves = lanes.get("serves")
             rows.append(
                 [
-                    _e(stage),
-                    _e(group),
+                    _e(stage_label(stage, scenario)),
+                    _e(group_label(stage, group, scenario)) + f" <code>{_e(group)}</code>",
                     _e(lanes.get("lanes", "")),
                     _e(lanes.get("booths_per_lane", 1)),
                     _e(open_text),
@@ -187,6 +255,9 @@ def _scenario_section(run: Any) -> str:
 
 
 def _headline_section(run: Any) -> str:
+    from .plots.style import stage_label, stream_label
+
+    scenario = run.meta.get("scenario") or {}
     rows = []
     for stream in [*run.streams, "all"]:
         m = run.summary.get(stream)
@@ -194,7 +265,7 @@ def _headline_section(run: Any) -> str:
             continue
         rows.append(
             [
-                _e(stream),
+                _e(stream_label(stream, scenario)),
                 _num(m["entities"].mean, 0) if "entities" in m else "–",
                 _with_ci(m["wait_mean_min"]) if "wait_mean_min" in m else "–",
                 _num(m["wait_p50_min"].mean) if "wait_p50_min" in m else "–",
@@ -218,7 +289,7 @@ def _headline_section(run: Any) -> str:
             ],
             rows,
             {1, 2, 3, 4, 5, 6, 7},
-            total_first_cell="all",
+            total_first_cell=_e(stream_label("all")),
         )
     ]
     parts.append(
@@ -231,8 +302,8 @@ def _headline_section(run: Any) -> str:
     stages = list((run.meta.get("scenario") or {}).get("stages") or {})
     rows = [
         [
-            _e(stage),
-            _with_ci(everyone[f"{stage}.utilization"], 3),
+            _e(stage_label(stage, scenario)),
+            _with_pct(everyone[f"{stage}.utilization"]),
             _num(everyone[f"{stage}.wait_mean_min"].mean)
             if f"{stage}.wait_mean_min" in everyone
             else "–",
@@ -242,7 +313,9 @@ def _headline_section(run: Any) -> str:
     ]
     if rows:
         parts.append("<h3>Stages</h3>")
-        parts.append(_table(["stage", "utilisation", "mean wait at the stage (min)"], rows, {1, 2}))
+        parts.append(
+            _table(["stage", "booth utilisation", "mean wait at the stage (min)"], rows, {1, 2})
+        )
     return "\n".join(parts)
 
 
@@ -313,9 +386,29 @@ def _metadata(meta: dict[str, Any], title: str = "") -> str:
 
 
 def _run_body(planned: Any) -> tuple[str, str, str]:
+    from .findings import run_findings, run_money
+
     run = planned.data
+    money = run_money(run)
     body = [
         _warnings(run),
+        _findings(run_findings(run)),
+    ]
+    if money is not None and money.rows:
+        body += [
+            "<h2>What the waiting costs</h2>",
+            _money_table(money),
+            '<p class="note">Every traveller counted: time in line at every stage, valued as in '
+            "docs/economics.md; CO2 from idling engines. Intervals: 95%, over replications."
+            + (
+                ""
+                if money.days_given
+                else f" The year assumes {money.days_per_year:g} days like this one "
+                "(set economics.annualize_days or run with --annualize DAYS)."
+            )
+            + "</p>",
+        ]
+    body += [
         "<h2>Headline results</h2>",
         _headline_section(run),
         "<h2>Figures</h2>",
@@ -333,13 +426,147 @@ def _run_body(planned: Any) -> tuple[str, str, str]:
 # --- comparisons ----------------------------------------------------------------------------
 
 
-def _comparison_body(planned: Any) -> tuple[str, str, str]:
-    from .plots.compare import HEADLINE_METRICS
+def _comparison_money(data: Any, benefit_costs: dict[str, Any]) -> list[str]:
+    """The change in delay cost and emissions of each alternative, and its benefit–cost."""
+    from .findings import alternative_name, comparison_money, interval, money
+
+    parts = []
+    for scenario in data.scenarios:
+        change = comparison_money(data, scenario)
+        if change is None or not change.rows:
+            continue
+        parts.append(f"<h3>{_e(alternative_name(data, scenario))}</h3>")
+        parts.append(_money_table(change, change=True))
+        result = benefit_costs.get(scenario)
+        if result is not None:
+            npv, low, high = result.npv_estimate
+            ratio, r_low, r_high = result.bcr_estimate
+            rows = [
+                [
+                    "Saving in delay cost a year",
+                    _e(money(result.benefit[0]))
+                    + f' <span class="ci">[{_e(money(result.benefit[1]))}, '
+                    f"{_e(money(result.benefit[2]))}]</span>",
+                ],
+                ["Capital cost (once)", _e(money(result.capital))],
+                ["Operation and maintenance a year", _e(money(result.annual_om))],
+                [
+                    "Staffed booth-hours a year (change)",
+                    _e(f"{result.staff_hours:+,.0f}")
+                    + _e(f" at {money(result.officer_cost_per_hour)} an hour"),
+                ],
+                [
+                    f"Net present value ({result.years} years at {result.rate:.1%})",
+                    _e(money(npv))
+                    + f' <span class="ci">[{_e(interval(low, high, money)[7:])}]</span>',
+                ],
+                [
+                    "Benefit–cost ratio",
+                    "–"
+                    if math.isnan(ratio)
+                    else f'{ratio:.2f} <span class="ci">[{r_low:.2f}, {r_high:.2f}]</span>',
+                ],
+            ]
+            parts.append(_table(["benefit–cost", "value [95% CI]"], rows, {1}))
+            if result.assumptions:
+                parts.append(
+                    '<p class="note">Assumed: ' + _e("; ".join(result.assumptions)) + ".</p>"
+                )
+    if not parts:
+        return []
+    return [
+        "<h2>What the change is worth</h2>",
+        *parts,
+        '<p class="note">Alternative − base over every traveller: negative is a saving. The '
+        "benefit–cost needs the alternative's costs in its economics: block (capital_cost_usd, "
+        "annual_om_usd, officer_cost_per_hour; discount_rate, horizon_years); formulas and "
+        "sources in docs/economics.md. Intervals: 95%, of the paired differences; they cover "
+        "the simulation only, not the costs.</p>",
+    ]
+
+
+def _comparison_table(data: Any, metrics: Sequence[str]) -> list[str]:
+    """One row per alternative and changed stream; the unchanged summed up in a line."""
+    from .findings import alternative_name, change_class, comparison_scenario, difference
     from .plots.io import number
-    from .plots.style import axis_label
+    from .plots.style import metric_label, stream_label
+
+    spec = comparison_scenario(data)
+    rows = []
+    unchanged: dict[str, list[str]] = {}
+    unclear: dict[str, list[str]] = {}
+    for scenario in data.scenarios:
+        for stream in data.streams:
+            kind = change_class(data, scenario, stream)
+            label = stream_label(stream, spec)
+            if stream != "all" and kind == "unchanged":
+                unchanged.setdefault(label, []).append(scenario)
+                continue
+            if stream != "all" and kind == "not significant":
+                unclear.setdefault(label, []).append(scenario)
+                continue
+            cells = [_e(alternative_name(data, scenario)), _e(label)]
+            first = data.row(scenario, stream, metrics[0]) if metrics else None
+            cells.append(_num(number(first["base_mean"])) if first else "–")
+            cells.append(_num(number(first["alt_mean"])) if first else "–")
+            for metric in metrics:
+                e = difference(data, scenario, stream, metric)
+                row = data.row(scenario, stream, metric)
+                if e is None or row is None:
+                    cells.append("–")
+                    continue
+                ci = (
+                    f' <span class="ci">[{_num(e.ci_low)}, {_num(e.ci_high)}]</span>'
+                    if not math.isnan(e.ci_low)
+                    else ""
+                )
+                pct = number(row["pct_change"])
+                text = f"{e.mean:+,.1f}{ci}" + ("" if math.isnan(pct) else f" ({pct:+.0f}%)")
+                significant = str(row["significant"]).strip().lower() in {"true", "1", "yes"}
+                cells.append(f'<span class="sig">{text}</span>' if significant else text)
+            rows.append(cells)
+    first_name = metric_label(metrics[0])[0].lower() if metrics else ""
+    head = [
+        "alternative",
+        "stream",
+        f"base {first_name} (min)",
+        f"alternative {first_name} (min)",
+        *[f"change in {metric_label(m)[0].lower()} (min) [95% CI]" for m in metrics],
+    ]
+    parts = [_table(head, rows, set(range(2, len(head))))]
+    total = len(data.scenarios)
+
+    def summary(found: dict[str, list[str]]) -> str:
+        return "; ".join(
+            s if len(a) == total else f"{s} ({', '.join(alternative_name(data, x) for x in a)})"
+            for s, a in found.items()
+        )
+
+    if unchanged:
+        parts.append(
+            f"<p><b>Unchanged</b> (the same waits in every replication: the change does not "
+            f"reach them): {_e(summary(unchanged))}.</p>"
+        )
+    if unclear:
+        parts.append(
+            f"<p><b>Changed by less than the replications can tell</b> (no 95% interval "
+            f"excludes 0): {_e(summary(unclear))}.</p>"
+        )
+    parts.append(
+        '<p class="note">Change: alternative − base, the mean over replications of the paired '
+        "differences (both run with the same random numbers), with its 95% confidence interval; "
+        "bold: the interval excludes 0. Every stream and metric is in comparison.csv.</p>"
+    )
+    return parts
+
+
+def _comparison_body(planned: Any) -> tuple[str, str, str]:
+    from .findings import comparison_benefit_costs, comparison_findings
+    from .plots.compare import HEADLINE_METRICS
 
     data = planned.data
     metrics = [m for m in HEADLINE_METRICS if m in data.metrics] or data.metrics[:3]
+    benefit_costs = comparison_benefit_costs(data)
     body = [_warnings(data.base)] if data.base is not None else []
     base_name = data.base.name if data.base is not None else "the base scenario"
     base_file = data.base.meta.get("scenario_file") if data.base is not None else None
@@ -357,55 +584,10 @@ def _comparison_body(planned: Any) -> tuple[str, str, str]:
             detail += f' <span class="muted">({_e(", ".join(run.meta["overrides"]))})</span>'
         items.append(f"<li><b>{_e(name)}</b>{detail}</li>")
     body.append("<h2>Scenarios compared</h2><ul>" + "".join(items) + "</ul>")
+    body[0:0] = [_findings(comparison_findings(data, benefit_costs))]
+    body += _comparison_money(data, benefit_costs)
     body.append("<h2>Headline results</h2>")
-    for metric in metrics:
-        rows = []
-        for scenario in data.scenarios:
-            for stream in data.streams:
-                row = data.row(scenario, stream, metric)
-                if row is None:
-                    continue
-                diff = number(row["diff_mean"])
-                low, high = number(row["diff_ci_low"]), number(row["diff_ci_high"])
-                ci = (
-                    f' <span class="ci">[{_num(low)}, {_num(high)}]</span>'
-                    if not math.isnan(low)
-                    else ""
-                )
-                significant = str(row["significant"]).strip().lower() in {"true", "1", "yes"}
-                pct = number(row["pct_change"])
-                rows.append(
-                    [
-                        _e(scenario),
-                        _e(stream),
-                        _num(number(row["base_mean"])),
-                        _num(number(row["alt_mean"])),
-                        f"{diff:+,.1f}{ci}",
-                        "–" if math.isnan(pct) else f"{pct:+.0f}%",
-                        '<span class="sig">yes</span>' if significant else "no",
-                    ]
-                )
-        body.append(f"<h3>{_e(axis_label(metric))}</h3>")
-        body.append(
-            _table(
-                [
-                    "alternative",
-                    "stream",
-                    "base",
-                    "alternative",
-                    "change [95% CI]",
-                    "change (%)",
-                    "significant",
-                ],
-                rows,
-                {2, 3, 4, 5},
-            )
-        )
-    body.append(
-        '<p class="note">Change: alternative − base, the mean over replications of the paired '
-        "differences (both run with the same random numbers), with its 95% confidence interval. "
-        "Significant: the interval excludes 0.</p>"
-    )
+    body += _comparison_table(data, metrics)
     body += ["<h2>Figures</h2>", _figures(planned)]
     if data.base is not None:
         body += ["<h2>Base scenario</h2>", _scenario_section(data.base)]
@@ -429,7 +611,8 @@ def _comparison_body(planned: Any) -> tuple[str, str, str]:
 
 
 def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str, str, str]:
-    from .plots.style import axis_label, parameter_label
+    from .findings import sweep_findings
+    from .plots.style import axis_label, parameter_label, stream_label
 
     data = planned.data
     meta = data.meta
@@ -467,6 +650,15 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
     if linked:
         note += f" Set with the parameters: {', '.join(linked)}."
     body.append(f'<p class="note">{_e(note)}</p>')
+    target = planned.options.get("target")
+
+    def describe(point: str) -> str:
+        return ", ".join(f"{parameter_label(p)} {data.points[point][p]}" for p in data.parameters)
+
+    sentences: list[str] = []
+    for stream in streams:
+        sentences += sweep_findings(data, metric, stream, target, describe)
+    body.insert(0, _findings(sentences[:4]))
     body.append("<h2>Headline results</h2>")
     for stream in streams:
         results = data.result(stream, metric)
@@ -479,7 +671,7 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
             ]
             for point in data.points
         ]
-        body.append(f"<h3>{_e(axis_label(metric))} of {_e(stream)}</h3>")
+        body.append(f"<h3>{_e(axis_label(metric))} of {_e(stream_label(stream))}</h3>")
         body.append(
             _table(
                 [
@@ -573,7 +765,11 @@ def build_report(
     elif planned.kind == "comparison":
         kind, title, body = _comparison_body(planned)
     else:
-        kind, title, body = _sweep_body(planned, metric or DEFAULT_SWEEP_METRIC, streams or ["all"])
+        kind, title, body = _sweep_body(
+            planned,
+            planned.options.get("metric") or metric or DEFAULT_SWEEP_METRIC,
+            planned.options.get("streams") or streams or ["all"],
+        )
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n"

@@ -81,10 +81,26 @@ def test_sweep_heatmap_says_when_the_target_is_not_crossed(sweep_dir: Path) -> N
     assert "not crossed (every point below it)" in ax.get_title(loc="left")
 
 
-def test_plan_of_a_sweep_defaults_to_p95_wait_of_all(sweep_dir: Path) -> None:
+def test_plan_of_a_sweep_defaults_to_p95_wait_of_the_stream_it_changes_most(
+    sweep_dir: Path,
+) -> None:
     planned = plan(sweep_dir)
     assert planned.kind == "sweep"
+    data = planned.data
+    spread = {
+        s: np.ptp([e.mean for e in data.result(s, "wait_p95_min").values()])
+        for s in data.streams
+        if s != "all"
+    }
+    widest = max(spread, key=spread.get)
+    assert widest == "car_general"  # the sweep varies general-lane inspection and demand
+    assert spread["car_general"] > spread["car_sentri"]
     assert [f.name for f in planned.figures] == [
+        f"sweep_wait_p95_min_{widest}",
+        f"sweep_map_wait_p95_min_{widest}",
+    ]
+    assert planned.options["streams"] == [widest]
+    assert [f.name for f in plan(sweep_dir, streams=["all"]).figures] == [
         "sweep_wait_p95_min_all",
         "sweep_map_wait_p95_min_all",
     ]
@@ -168,7 +184,7 @@ def test_a_latin_hypercube_is_drawn_point_by_point(lhs_sweep_dir: Path) -> None:
 
 
 def test_one_at_a_time_one_line_per_parameter_others_at_the_baseline(oat_sweep_dir: Path) -> None:
-    planned = plan(oat_sweep_dir, metric="wait_mean_min")
+    planned = plan(oat_sweep_dir, metric="wait_mean_min", streams=["all"])
     assert len(planned.figures) == 3
     assert planned.notes == [
         "heatmap left out: a one-at-a-time sweep varies one parameter at a time"

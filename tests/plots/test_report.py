@@ -141,9 +141,19 @@ def test_comparison_report_has_the_changes_and_both_figures(comparison_dir: Path
     words = "".join(page.text)
     with open(comparison_dir / "comparison.csv", newline="", encoding="utf-8") as handle:
         table = {(r["scenario"], r["stream"], r["metric"]): r for r in csv.DictReader(handle)}
-    row = table[("more_demand", "car_general", "wait_mean_min")]
-    assert f"{float(row['diff_mean']):+,.1f}" in words
-    assert f"{float(row['pct_change']):+.0f}%" in words
+    waits = ("wait_mean_min", "wait_p95_min", "time_in_port_mean_min")
+    for scenario in ("faster_primary", "more_demand"):
+        for stream in ("car_general", "car_sentri", "all"):
+            rows = [table[(scenario, stream, m)] for m in waits]
+            label = {"car_general": "General cars", "car_sentri": "SENTRI cars"}.get(stream)
+            if stream == "all" or any(r["significant"] == "True" for r in rows):
+                for row in rows:  # listed with its change and percent
+                    assert f"{float(row['diff_mean']):+,.1f}" in words
+                    assert f"({float(row['pct_change']):+.0f}%)" in words
+            elif all(float(r["diff_mean"]) == 0 == float(r["diff_ci_low"]) for r in rows):
+                assert label in words.split("Unchanged")[1].split(".")[0]
+            else:
+                assert label in words.split("less than the replications can tell")[1]
     assert "more_demand: more_demand (more_demand.yaml)" in words
     assert "base: Example port, morning peak (example.yaml)" in words
     assert words.count("resolved scenario SHA-256") == 3  # base and two alternatives

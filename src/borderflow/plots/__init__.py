@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -85,6 +86,9 @@ class Plan:
     """Figures left out, and why."""
     data: Data | None = None
     """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData`` or ``SweepData``."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The choices made for the figures (a sweep's ``metric``, ``streams`` and ``target``),
+    defaults filled in: the report uses the same."""
 
 
 def plan(
@@ -103,7 +107,8 @@ def plan(
             :class:`~borderflow.experiments.sweep.SweepResult` in memory; or the data of
             either (:func:`borderflow.plots.io.load`).
         metric: the metric of the sweep figures (default ``wait_p95_min``).
-        streams: the streams of the sweep figures (default ``all``), one figure each.
+        streams: the streams of the sweep figures, one figure each (default: the stream whose
+            metric changes most over the points, see :func:`default_sweep_stream`).
         target: the value of the sweep heatmap's contour, in the metric's unit (default 30 for
             metrics in minutes, none otherwise).
 
@@ -154,11 +159,29 @@ def _sweep_plan(
         target = DEFAULT_TARGET_MIN
     figures: list[PlannedFigure] = []
     notes: list[str] = []
-    for stream in streams or ["all"]:
+    if metric not in data.metrics:
+        sweep.check_selection(data, data.streams[0] if data.streams else "all", metric)
+    streams = streams or [default_sweep_stream(data, metric)]
+    for stream in streams:
         made, left_out = sweep.plan_figures(data, metric, stream, target)
         figures += [PlannedFigure(name, caption, draw) for name, caption, draw in made]
         notes += [n for n in left_out if n not in notes]
-    return Plan("sweep", figures, notes, data)
+    options = {"metric": metric, "streams": streams, "target": target}
+    return Plan("sweep", figures, notes, data, options)
+
+
+def default_sweep_stream(data: SweepData, metric: str) -> str:
+    """The stream whose ``metric`` changes most over the sweep's points (largest range of the
+    means; ``all`` only when no single stream changes): averaging over every stream, ``all``
+    dilutes the effect of a change that reaches one stream."""
+    best, spread = "all", 0.0
+    for stream in data.streams:
+        if stream == "all":
+            continue
+        means = [e.mean for e in data.result(stream, metric).values() if e.mean == e.mean]
+        if len(means) > 1 and max(means) - min(means) > spread:
+            best, spread = stream, max(means) - min(means)
+    return best if best != "all" or "all" in data.streams else (data.streams or ["all"])[0]
 
 
 def _run_figures(data: RunData) -> list[PlannedFigure]:

@@ -229,3 +229,112 @@ def wrap_names(names: Sequence[str], width: int = 60) -> str:
     """Names joined with ', ', cut with '…' beyond ``width`` characters."""
     text = ", ".join(names)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --- display names --------------------------------------------------------------------------
+
+_MODE_WORDS = {"car": "cars", "pedestrian": "pedestrians", "truck": "trucks", "bus": "buses"}
+_MODE_TOKENS = {"car", "cars", "pov", "ped", "peds", "pedestrian", "pedestrians", "truck"}
+_MODE_TOKENS |= {"trucks", "bus", "buses"}
+_WORDS = {
+    "sentri": "SENTRI",
+    "nexus": "NEXUS",
+    "fast": "FAST",
+    "ready": "Ready Lane",
+    "rfid": "RFID",
+    "nii": "X-ray (NII)",
+    "us": "US",
+    "single": "single-booth",
+    "stacked": "stacked-booth",
+    "mx": "Mexican",
+    "dps": "DPS",
+    "cbp": "CBP",
+    "sat": "SAT",
+}
+_PLURAL_PLACES = {"lanes", "bays", "stations", "docks", "booths", "gates", "windows", "hall"}
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\s.-]+", name) if w]
+
+
+def _phrase(words: list[str]) -> str:
+    out = [_WORDS.get(w.lower(), w.lower()) for w in words]
+    text = " ".join(out)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _scenario_part(scenario: dict[str, Any] | None, *keys: str) -> dict[str, Any]:
+    node: Any = scenario or {}
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def stream_label(name: str, scenario: dict[str, Any] | None = None) -> str:
+    """Display name of a stream: its ``label:``, else made from its name and mode
+    (``car_general`` -> ``General cars``, ``ped_ready`` -> ``Ready Lane pedestrians``);
+    ``all`` is ``All travellers``."""
+    if name == "all":
+        return "All travellers"
+    spec = _scenario_part(scenario, "streams", name)
+    if spec.get("label"):
+        return str(spec["label"])
+    mode = str(spec.get("mode") or "")
+    words = _words(name)
+    if not mode:
+        first = words[0].lower() if words else ""
+        mode = {"ped": "pedestrian", "pov": "car"}.get(first, first.rstrip("s"))
+    rest = [w for w in words if w.lower() not in _MODE_TOKENS]
+    noun = _MODE_WORDS.get(mode, "")
+    if not noun:
+        return _phrase(words) or name
+    return f"{_phrase(rest)} {noun}" if rest else noun.capitalize()
+
+
+def stage_label(name: str, scenario: dict[str, Any] | None = None) -> str:
+    """Display name of a stage: its ``label:``, else from its name (``primary`` ->
+    ``Primary inspection``, ``secondary_ped`` -> ``Secondary inspection (pedestrians)``)."""
+    spec = _scenario_part(scenario, "stages", name)
+    if spec.get("label"):
+        return str(spec["label"])
+    words = _words(name)
+    modes = [w for w in words if w.lower() in _MODE_TOKENS]
+    rest = [w for w in words if w.lower() not in _MODE_TOKENS]
+    text = _phrase(rest) or name
+    if rest and rest[-1].lower() in {"primary", "secondary"}:
+        text += " inspection"
+    if modes:
+        mode = {"ped": "pedestrian", "pov": "car", "peds": "pedestrian"}.get(
+            modes[0].lower(), modes[0].lower().rstrip("s")
+        )
+        text += f" ({_MODE_WORDS.get(mode, mode)})"
+    return text
+
+
+def group_label(stage: str, group: str, scenario: dict[str, Any] | None = None) -> str:
+    """Display name of a lane group: its ``label:``, else from its name and the modes of the
+    streams it serves (``general_stacked`` serving cars -> ``General stacked lanes (cars)``)."""
+    stages = _scenario_part(scenario, "stages")
+    spec = _scenario_part(stages, stage, "lanes", group)
+    if spec.get("label"):
+        return str(spec["label"])
+    streams = _scenario_part(scenario, "streams")
+    served = spec.get("serves")
+    if served is None:
+        served = [s for s, sp in streams.items() if stage in (sp.get("route") or [])]
+    modes = list(dict.fromkeys(str((streams.get(s) or {}).get("mode") or "car") for s in served))
+    words = [w for w in _words(group) if w.lower() not in _MODE_TOKENS]
+    text = _phrase(words) or _phrase(_words(group)) or group
+    if text.endswith(" Lane"):
+        text += "s"
+    elif not words or words[-1].lower() not in _PLURAL_PLACES:
+        text += " lanes"
+    if modes:
+        text += " (" + " and ".join(_MODE_WORDS.get(m, m) for m in modes) + ")"
+    return text
+
+
+def percent(value: float, digits: int = 0, sign: bool = False) -> str:
+    """A share (0.25) as a percentage (``25%``)."""
+    return f"{value * 100:{'+' if sign else ''}.{digits}f}%"

@@ -424,6 +424,9 @@ class Stream(_Model):
     """A traffic class: who arrives, how many, and which stages they pass."""
 
     mode: Mode = "car"
+    label: str | None = Field(
+        None, description="display name in figures and reports (default: made from the name)"
+    )
     description: str = ""
     occupants: Number | None = Field(None, gt=0, le=MAX_OCCUPANTS)
     arrivals: Arrivals
@@ -449,6 +452,9 @@ class LaneGroup(_Model):
     serves: tuple[str, ...] | None = None
     open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))] = None
     queue: Literal["per_lane", "shared"] = "per_lane"
+    label: str | None = Field(
+        None, description="display name in figures and reports (default: made from the name)"
+    )
     description: str = ""
 
     @field_validator("open")
@@ -470,6 +476,9 @@ class LaneGroup(_Model):
 class Stage(_Model):
     """An inspection step (primary, secondary, X-ray ...) with its lane groups and times."""
 
+    label: str | None = Field(
+        None, description="display name in figures and reports (default: made from the name)"
+    )
     description: str = ""
     lanes: dict[str, LaneGroup] = Field(min_length=1)
     service: dict[str, Distribution] = Field(min_length=1)
@@ -506,6 +515,21 @@ class Economics(_Model):
         description="days a year like the counted period (e.g. 250 weekdays)",
     )
     currency_year: Count = Field(2017, description="the year of the dollars (information)")
+    capital_cost_usd: Number | None = Field(
+        None, ge=0, description="benefit-cost: what the change costs to build, once (USD)"
+    )
+    annual_om_usd: Number | None = Field(
+        None, ge=0, description="benefit-cost: its operation and maintenance a year (USD)"
+    )
+    officer_cost_per_hour: Number | None = Field(
+        None, ge=0, description="benefit-cost: cost of a staffed booth-hour (USD)"
+    )
+    discount_rate: Number | None = Field(
+        None, ge=0, le=0.5, description="benefit-cost: real discount rate a year (default 0.07)"
+    )
+    horizon_years: Count | None = Field(
+        None, ge=1, le=100, description="benefit-cost: years of benefits and costs (default 20)"
+    )
 
 
 class IdleEmissions(_Model):
