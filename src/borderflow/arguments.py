@@ -75,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     _verify(commands)
     _plot(commands)
     _report(commands)
+    _animate(commands)
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of scenario files",
@@ -397,6 +398,26 @@ def _strict(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit with code 4 (after writing the results) when any traveller was not served: "
         "still waiting when the run stopped, the port overloaded",
+    )
+
+
+def _animate(commands: Commands) -> None:
+    animate = commands.add_parser(
+        "animate",
+        help="write an animated plaza (one self-contained HTML file) of a --trace run",
+        description="Write DIR/plaza.html: the plaza of one replication of a traced run "
+        "(borderflow run --trace -o DIR) played over the day, lanes, booths and later stages, "
+        "in one file that needs nothing else to open.",
+    )
+    animate.add_argument("directory", metavar="RUN_DIR", help="a run directory with trace.csv")
+    animate.add_argument(
+        "-o", "--output", metavar="FILE", help="write the page here (default RUN_DIR/plaza.html)"
+    )
+    animate.add_argument(
+        "--replication",
+        type=int,
+        metavar="N",
+        help="the replication to play (default: the first in trace.csv)",
     )
 
 

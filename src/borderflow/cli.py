@@ -403,6 +403,14 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _animate(args: argparse.Namespace) -> int:
+    from .animate import write_animation
+
+    path = write_animation(args.directory, args.output, args.replication)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _draw(
     source: Any,
     out_dir: Path | None,
@@ -459,6 +467,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": _schema,
     "plot": _plot,
     "report": _report,
+    "animate": _animate,
 }
 """Sub-command name -> handler."""
 
