@@ -75,12 +75,10 @@ def animation_data(source: RunSource, replication: int | None = None) -> dict[st
             if not group:
                 continue
             joined = _seconds(row.get(f"{stage}.joined_min"))
-            start = _seconds(row.get(f"{stage}.start_min"))
-            end = _seconds(row.get(f"{stage}.end_min"))
             if joined is None:
                 continue
-            start = start if start is not None else math.inf
-            end = end if end is not None else math.inf
+            start = _seconds(row.get(f"{stage}.start_min"), math.inf)
+            end = _seconds(row.get(f"{stage}.end_min"), math.inf)
             if end <= t0 or joined >= t1:
                 continue
             lane = row.get(f"{stage}.lane") or "0"
@@ -149,9 +147,10 @@ def animation_data(source: RunSource, replication: int | None = None) -> dict[st
     }
 
 
-def _seconds(text: str | None) -> int | None:
+def _seconds(text: str | None, missing: Any = None) -> Any:
+    """A time of ``trace.csv`` (minutes) in whole seconds; ``missing`` for an empty cell."""
     if text is None or text == "":
-        return None
+        return missing
     return int(round(float(text) * 60))
 
 

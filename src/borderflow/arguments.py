@@ -443,6 +443,48 @@ def _figure_options(parser: argparse.ArgumentParser) -> None:
         "--target",
         type=finite,
         metavar="VALUE",
-        help="sweeps: draw the heatmap's contour at this value of the metric "
-        "(default 30 for waits in minutes)",
+        help="sweeps: the target of the map's cells (met, not met, undecided by their "
+        "95%% CI) at this value of the metric (default 30 for waits in minutes)",
     )
+    parser.add_argument(
+        "--observed",
+        metavar="CSV",
+        help="runs: draw simulated against observed waits by hour from this CSV (CBP layout: "
+        "month, weekday, hour, a column per lane type, e.g. pov_general_min)",
+    )
+    parser.add_argument(
+        "--observed-offset",
+        type=finite,
+        default=0.0,
+        metavar="MIN",
+        help="minutes of each observed wait that are not queueing, subtracted (CBP's "
+        "no-queue time, about 5 at San Ysidro; default 0)",
+    )
+    parser.add_argument(
+        "--reporting-hour",
+        choices=("arrival", "booth"),
+        default="arrival",
+        help="draw simulated waits by the hour of arrival (default) or of reaching the booth, "
+        "as CBP reports them",
+    )
+    parser.add_argument(
+        "--observed-months", type=_days, metavar="M", help="observed rows: months, e.g. 1-2"
+    )
+    parser.add_argument(
+        "--observed-weekdays",
+        type=_days,
+        metavar="D",
+        help="observed rows: weekdays, 0 = Monday: e.g. 0-4",
+    )
+
+
+def _days(text: str) -> tuple[int, ...]:
+    """``1-2`` or ``0,2,4`` as a tuple of whole numbers (an argparse type)."""
+    from .calibrate import parse_days
+
+    try:
+        return parse_days(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers like 1-2 or 0,2,4, not {text!r}"
+        ) from None

@@ -381,6 +381,21 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _observed(args: argparse.Namespace) -> Any:
+    """The ``--observed`` options as :class:`borderflow.plots.ObservedWaits` (None without)."""
+    if not getattr(args, "observed", None):
+        return None
+    from .plots import ObservedWaits
+
+    return ObservedWaits(
+        args.observed,
+        args.observed_offset,
+        args.reporting_hour,
+        args.observed_months,
+        args.observed_weekdays,
+    )
+
+
 def _plot(args: argparse.Namespace) -> int:
     _draw(
         args.directory,
@@ -389,6 +404,7 @@ def _plot(args: argparse.Namespace) -> int:
         metric=args.metric,
         streams=args.streams,
         target=args.target,
+        observed=_observed(args),
     )
     return EXIT_OK
 
@@ -397,7 +413,12 @@ def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     path = write_report(
-        args.directory, args.output, metric=args.metric, streams=args.streams, target=args.target
+        args.directory,
+        args.output,
+        metric=args.metric,
+        streams=args.streams,
+        target=args.target,
+        observed=_observed(args),
     )
     print(f"wrote {path}")
     return EXIT_OK

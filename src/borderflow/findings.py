@@ -294,6 +294,8 @@ def alternative_name(data: ComparisonData, scenario: str) -> str:
     if run is None:
         return scenario
     name, base = run.name, data.base.name if data.base is not None else ""
+    if name == base:  # the same scenario changed by --set: its label tells them apart
+        return scenario
     for joint in (", ", ": ", " - ", " – ", " "):
         if base and name.startswith(base + joint) and len(name) > len(base + joint):
             rest = name[len(base + joint) :]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -610,6 +610,15 @@ def _comparison_body(planned: Any) -> tuple[str, str, str]:
 # --- sweeps ---------------------------------------------------------------------------------
 
 
+def _sweep_report(planned: Any) -> tuple[str, str, str]:
+    from .plots import DEFAULT_SWEEP_METRIC
+
+    options = planned.options
+    return _sweep_body(
+        planned, options.get("metric") or DEFAULT_SWEEP_METRIC, options.get("streams") or ["all"]
+    )
+
+
 def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str, str, str]:
     from .findings import sweep_findings
     from .plots.style import axis_label, parameter_label, stream_label
@@ -735,6 +744,15 @@ def _source_name(data: Data) -> str:
 
 # --- the report -----------------------------------------------------------------------------
 
+BODIES: dict[str, Callable[[Any], tuple[str, str, str]]] = {
+    "run": _run_body,
+    "comparison": _comparison_body,
+    "sweep": _sweep_report,
+}
+"""Result kind (:attr:`borderflow.plots.Plan.kind`) -> the function that writes its report:
+(kind shown, title, HTML body) from the planned figures and their data. A new kind of result
+adds its entry here."""
+
 
 def build_report(
     source: Source,
@@ -742,13 +760,15 @@ def build_report(
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
+    observed: Any = None,
 ) -> str:
     """The HTML text of the report of a run, comparison or sweep: its directory, or the result
     in memory (a :class:`~borderflow.runner.RunResult`,
     :class:`~borderflow.experiments.compare.Comparison` or
     :class:`~borderflow.experiments.sweep.SweepResult`).
 
-    ``metric``, ``streams`` and ``target`` choose the sweep figures and table, as for
+    ``metric``, ``streams`` and ``target`` choose the sweep figures and table, and
+    ``observed`` the observed waits a run is drawn against, as for
     :func:`borderflow.plots.plan`.
 
     Raises:
@@ -756,20 +776,11 @@ def build_report(
         TypeError: ``source`` is nothing to report on.
     """
     from . import __version__
-    from .plots import DEFAULT_SWEEP_METRIC, plan
+    from .plots import plan
 
-    planned = plan(source, metric=metric, streams=streams, target=target)
+    planned = plan(source, metric=metric, streams=streams, target=target, observed=observed)
     assert planned.data is not None  # plan() always returns the data it planned for
-    if planned.kind == "run":
-        kind, title, body = _run_body(planned)
-    elif planned.kind == "comparison":
-        kind, title, body = _comparison_body(planned)
-    else:
-        kind, title, body = _sweep_body(
-            planned,
-            planned.options.get("metric") or metric or DEFAULT_SWEEP_METRIC,
-            planned.options.get("streams") or streams or ["all"],
-        )
+    kind, title, body = BODIES[planned.kind](planned)
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n"
@@ -792,6 +803,7 @@ def write_report(
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
+    observed: Any = None,
 ) -> Path:
     """Write the report of ``source`` (a directory or a result in memory, as for
     :func:`build_report`) to ``output``: default ``DIR/report.html`` for a directory; required
@@ -811,7 +823,7 @@ def write_report(
         path = directory / REPORT_FILE
     else:
         raise no_directory("write_report", "output", source)
-    text = build_report(source, metric=metric, streams=streams, target=target)
+    text = build_report(source, metric=metric, streams=streams, target=target, observed=observed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

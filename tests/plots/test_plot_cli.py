@@ -14,6 +14,7 @@ from borderflow.cli import main
 
 RUN_FIGURES = [
     "demand_capacity",
+    "lanes_needed",
     "queue_by_hour",
     "utilization",
     "wait_by_hour",

@@ -16,7 +16,7 @@ import pytest
 import borderflow
 from borderflow.capacity import hourly_load
 from borderflow.plots import PlotInputError, plan, run
-from borderflow.plots.style import STREAM_PALETTE, stream_colors
+from borderflow.plots.style import STREAM_PALETTE, stream_colors, stream_label
 
 STREAMS = ["car_general", "car_sentri"]
 
@@ -76,7 +76,7 @@ def test_hourly_wait_draws_the_hourly_csv_means_and_p95(run_dir: Path) -> None:
         )
         assert means[stream].get_color() == p95s[stream].get_color()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:2] == STREAMS and "95th percentile" in legend
+    assert legend[:2] == ["General cars", "SENTRI cars"] and "95th percentile" in legend
 
 
 def test_wait_distribution_from_trace_is_the_ecdf_of_every_counted_traveller(
@@ -101,7 +101,7 @@ def test_wait_distribution_from_trace_is_the_ecdf_of_every_counted_traveller(
         assert x[-1] == pytest.approx(longest, rel=1e-9)
         # and the travellers counted are the replications' entities
         entities = sum(per_replication[(stream, "entities")].values())
-        assert f"{stream} (n={entities:,.0f})" in labels
+        assert f"{stream_label(stream)} (n={entities:,.0f})" in labels
 
 
 def test_wait_distribution_without_trace_shows_the_summary_percentiles(run_dir: Path) -> None:
@@ -121,7 +121,8 @@ def test_wait_distribution_without_trace_shows_the_summary_percentiles(run_dir: 
 
 def test_queue_by_hour_has_one_panel_per_stage_and_one_line_per_lane_group(run_dir: Path) -> None:
     figure = run.queue_by_hour(run_dir)
-    assert [ax.get_title(loc="left") for ax in figure.axes] == ["primary", "secondary"]
+    titles = ["Primary inspection", "Secondary inspection"]
+    assert [ax.get_title(loc="left") for ax in figure.axes] == titles
     expected = hourly_means(run_dir / "lanes_hourly.csv", ("stage", "lane_group"), "queue_mean")
     peaks = hourly_means(run_dir / "lanes_hourly.csv", ("stage", "lane_group"), "queue_max")
     drawn = {}
@@ -146,7 +147,7 @@ def test_queue_by_hour_has_one_panel_per_stage_and_one_line_per_lane_group(run_d
 def test_utilization_heatmap_cells_are_the_csv_means_with_lanes_open(run_dir: Path) -> None:
     figure = run.utilization_heatmap(run_dir)
     ax = figure.axes[0]
-    groups = ["primary: general", "primary: sentri", "secondary: bays"]
+    groups = ["General lanes (cars)", "SENTRI lanes (cars)", "Bays (cars) · Secondary inspection"]
     assert [t.get_text() for t in ax.get_yticklabels()] == groups
     assert "Utilisation" in figure.axes[1].get_ylabel()  # the colour bar
     assert ax.get_xlabel() == "Hour of the day"
@@ -183,7 +184,7 @@ def test_demand_capacity_draws_the_hourly_load_of_each_pool(run_dir: Path) -> No
         np.testing.assert_allclose(
             drawn[f"capacity:{key}"].get_ydata()[:24], [r.capacity for r in hours]
         )
-        assert ax.get_ylabel() == "Booths"
+        assert ax.get_ylabel() == "Booth-hours per hour"  # work and capacity alike
         assert ax.get_xlim() == (0, 24)
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert any("booth-hours per hour" in t for t in legend)
@@ -206,16 +207,23 @@ def test_a_stream_has_the_same_colour_in_every_figure(traced_run_dir: Path) -> N
         assert hourly[stream].get_color() == ecdf[stream].get_color()
 
 
-def test_plan_lists_the_five_run_figures(run_dir: Path) -> None:
+RUN_FIGURES = [
+    "wait_by_hour",
+    "wait_distribution",
+    "queue_by_hour",
+    "utilization",
+    "demand_capacity",
+    "lanes_needed",
+]
+
+
+def test_plan_lists_the_run_figures(run_dir: Path, traced_run_dir: Path) -> None:
     planned = plan(run_dir)
     assert planned.kind == "run"
-    assert [f.name for f in planned.figures] == [
-        "wait_by_hour",
-        "wait_distribution",
-        "queue_by_hour",
-        "utilization",
-        "demand_capacity",
-    ]
+    assert [f.name for f in planned.figures] == RUN_FIGURES
+    assert "need trace.csv" in planned.notes[0]
+    traced = plan(traced_run_dir)
+    assert [f.name for f in traced.figures] == [*RUN_FIGURES, "share_waiting_over", "input_output"]
 
 
 def test_a_directory_without_a_run_is_refused_with_what_is_missing(tmp_path: Path) -> None:
@@ -232,7 +240,7 @@ def test_drawing_needs_neither_pyplot_nor_a_display(run_dir: Path) -> None:
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported by the core'\n"
         "from borderflow.plots import plan\n"
         f"figures = [f.draw() for f in plan({str(run_dir)!r}).figures]\n"
-        "assert len(figures) == 5\n"
+        "assert len(figures) == 6\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
     )
     # the child imports the borderflow under test, wherever it is imported from here
@@ -242,3 +250,117 @@ def test_drawing_needs_neither_pyplot_nor_a_display(run_dir: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def trace_rows(directory: Path) -> list[dict[str, str]]:
+    return rows(directory / "trace.csv")
+
+
+def test_share_waiting_over_is_counted_from_the_trace(traced_run_dir: Path, run_dir: Path) -> None:
+    figure = run.share_waiting_over(traced_run_dir, thresholds=(2.0, 5.0))
+    for ax, threshold in zip(figure.axes, (2.0, 5.0), strict=True):
+        drawn = lines(ax, f"over{threshold:g}")
+        for stream, line in drawn.items():
+            waits: dict[int, list[float]] = defaultdict(list)
+            for row in trace_rows(traced_run_dir):
+                if row["stream"] == stream and float(row["arrival_min"]) < 12 * 60:
+                    wait = float(row["primary.start_min"]) - float(row["arrival_min"])
+                    waits[int(float(row["arrival_min"]) // 60)].append(wait)
+            want = [
+                100 * np.mean(np.array(waits[h]) > threshold) if waits[h] else math.nan
+                for h in range(12)
+            ]
+            np.testing.assert_allclose(line.get_ydata()[:12], want, equal_nan=True)
+        assert ax.get_ylabel() == "Share of travellers (%)"
+    with pytest.raises(PlotInputError, match="trace.csv"):
+        run.share_waiting_over(run_dir)  # no trace.csv
+
+
+def test_input_output_counts_arrivals_and_inspections_started(traced_run_dir: Path) -> None:
+    figure = run.input_output(traced_run_dir)
+    ax = [a for a in figure.axes if a.get_visible()][0]
+    stream = lines(ax, "arrivals")
+    (name,) = [s for s in stream]
+    mine = [
+        r for r in trace_rows(traced_run_dir) if r["replication"] == "0" and r["stream"] == name
+    ]
+    arrived = lines(ax, "arrivals")[name].get_ydata()
+    started = lines(ax, "started")[name].get_ydata()
+    assert arrived[-1] == len(mine)  # every arrival of the 12 counted hours
+    assert started[-1] == sum(float(r["primary.start_min"]) < 12 * 60 for r in mine)
+    assert (np.diff(arrived) >= 0).all() and (np.diff(started) >= 0).all()
+
+
+def test_lanes_needed_divides_the_work_by_what_an_open_lane_inspects(run_dir: Path) -> None:
+    figure = run.lanes_needed(run_dir)
+    meta = json.loads((run_dir / "run.json").read_text())
+    scenario = borderflow.load_scenario(meta["scenario"])
+    load = [r for r in hourly_load(scenario) if r.stage == "primary" and r.groups == ("general",)]
+    load.sort(key=lambda r: r.hour)
+    ax = [a for a in figure.axes if a.get_visible()][0]
+    drawn = {line.get_gid(): line for line in ax.get_lines()}
+    opened = [scenario.stages["primary"].lanes["general"].open_at(r.hour) for r in load]
+    np.testing.assert_allclose(drawn["open:primary/general"].get_ydata()[:24], opened)
+    needed = drawn["needed:primary/general"].get_ydata()[:24]
+    for r, n, o in zip(load, needed, opened, strict=True):
+        per_lane = r.capacity / o  # one open lane: two stacked booths, as booth-equivalents
+        assert n == math.ceil(r.offered_load / per_lane - 1e-9)
+        assert n * per_lane >= r.offered_load  # enough lanes to keep up, and no more
+        assert (n - 1) * per_lane < r.offered_load or n == 0
+    planned = drawn["planned:primary/general"].get_ydata()[:24]
+    assert (planned >= needed).all()
+    assert ax.get_ylabel() == "Lanes"
+
+
+def test_observed_waits_against_simulated_with_the_cbp_options(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    observed = tmp_path / "observed.csv"
+    lines_ = ["month,weekday,hour,pov_general_min,pov_sentri_min"]
+    for weekday in (0, 1, 5):
+        for hour in range(24):
+            general = 10 + hour if weekday < 5 else 99
+            sentri = 0 if hour == 3 else 6  # a zero is an hour with no report
+            lines_.append(f"1,{weekday},{hour},{general},{sentri}")
+    observed.write_text("\n".join(lines_) + "\n", encoding="utf-8")
+    figure = run.observed_waits(run_dir, str(observed), offset_min=5, weekdays=(0, 1))
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left").split(" · ")[0] for ax in panels] == [
+        "General cars",
+        "SENTRI cars",
+    ]
+    general = lines(panels[0], "observed")["car_general"].get_ydata()
+    np.testing.assert_allclose(general, np.arange(24) + 10 - 5)  # weekend rows left out
+    sentri = lines(panels[1], "observed")["car_sentri"].get_ydata()
+    assert math.isnan(sentri[3]) and sentri[4] == 1.0
+    simulated = lines(panels[0], "simulated")["car_general"]
+    expected = hourly_means(run_dir / "hourly.csv", "stream", "wait_mean_min")["car_general"]
+    np.testing.assert_allclose(
+        simulated.get_ydata(), [expected[h] for h in sorted(expected)], equal_nan=True
+    )
+    # CBP reports at the hour the booth is reached: each hour moves right by its mean wait
+    later = run.observed_waits(run_dir, str(observed), reporting="booth")
+    moved = lines(later.axes[0], "simulated")["car_general"].get_xdata()
+    shifted = [(h + 0.5 + np.nan_to_num(expected[h]) / 60) % 24 for h in sorted(expected)]
+    assert sorted(moved) == pytest.approx(sorted(shifted))
+    planned = plan(run_dir, observed=str(observed))
+    assert planned.figures[-1].name == "observed_waits"
+
+
+def test_queue_lines_of_one_panel_never_share_a_colour(tmp_path: Path) -> None:
+    from plot_helpers import EXAMPLE
+
+    from borderflow.output import write_run
+    from borderflow.runner import run as simulate
+
+    # two general groups serving the same stream at one stage: once both orange
+    result = simulate(
+        EXAMPLE,
+        replications=1,
+        overrides=["stages.primary.lanes.general_single={lanes: 1, serves: [car_general]}"],
+    )
+    write_run(result, tmp_path)
+    figure = run.queue_by_hour(tmp_path)
+    primary = figure.axes[0]
+    colours = [line.get_color() for line in lines(primary, "queue_mean").values()]
+    assert len(colours) == 3 and len(set(colours)) == 3

@@ -32,9 +32,9 @@ def test_sweep_lines_one_line_per_value_of_the_second_parameter(layout: str, req
     sweep_dir = request.getfixturevalue(layout)
     figure = sweep.sweep_lines(sweep_dir, "wait_mean_min", "car_general")
     (ax,) = figure.axes
-    assert ax.get_xlabel() == "primary · service · car_general · mean (s)"
+    assert ax.get_xlabel() == "Primary inspection time of general cars (s)"
     assert ax.get_ylabel() == "Mean wait (min)"
-    assert ax.get_legend().get_title().get_text() == "car_general · arrivals · per_day"
+    assert ax.get_legend().get_title().get_text() == "General cars a day"
     drawn = {line.get_gid(): line for line in ax.get_lines()}
     assert set(drawn) == {"line:1500.0", "line:1800.0"}
     want = means(sweep_dir, "car_general", "wait_mean_min")
@@ -55,30 +55,87 @@ def cells(ax) -> np.ndarray:
 
 
 @pytest.mark.parametrize("layout", ["sweep_dir", "contract_sweep_dir"])
-def test_sweep_heatmap_cells_and_target_contour(layout: str, request) -> None:
+def test_sweep_map_cells_are_the_means_without_a_target(layout: str, request) -> None:
     sweep_dir = request.getfixturevalue(layout)
     want = means(sweep_dir, "all", "wait_p95_min")
-    target = float(np.median(list(want.values())))
-    figure = sweep.sweep_heatmap(sweep_dir, "wait_p95_min", "all", target=target)
+    figure = sweep.sweep_heatmap(sweep_dir, "wait_p95_min", "all", target=None)
     ax = figure.axes[0]
-    assert ax.get_xlabel() == "primary · service · car_general · mean (s)"
-    assert ax.get_ylabel() == "car_general · arrivals · per_day"
+    assert ax.get_xlabel() == "Primary inspection time of general cars (s)"
+    assert ax.get_ylabel().startswith("General cars a day")
     assert figure.axes[1].get_ylabel() == "95th percentile wait (min)"
     grid = cells(ax)
     assert grid.shape == (2, 3)  # rows: demands, columns: inspection times
     for i, demand in enumerate(("1500", "1800")):
         for j, service in enumerate(("45 s", "60 s", "75 s")):
             assert grid[i, j] == pytest.approx(want[(service, demand)])
-    contours = [c for c in ax.collections if c.get_gid() == "target"]
-    assert len(contours) == 1 and list(contours[0].levels) == [target]
-    assert "target: 95th percentile wait" in ax.get_legend().get_texts()[0].get_text()
 
 
-def test_sweep_heatmap_says_when_the_target_is_not_crossed(sweep_dir: Path) -> None:
-    figure = sweep.sweep_heatmap(sweep_dir, "wait_p95_min", "all", target=10_000)
+def intervals(directory: Path, stream: str, metric: str) -> dict[tuple[str, str], tuple]:
+    points = {r["point"]: (r[SERVICE], r[DEMAND]) for r in rows(directory / "points.csv")}
+    return {
+        points[r["point"]]: (float(r["ci_low"]), float(r["ci_high"]))
+        for r in rows(directory / "results.csv")
+        if r["stream"] == stream and r["metric"] == metric
+    }
+
+
+@pytest.mark.parametrize("layout", ["sweep_dir", "contract_sweep_dir"])
+def test_sweep_map_marks_each_cell_met_not_met_or_undecided_by_its_interval(
+    layout: str, request
+) -> None:
+    sweep_dir = request.getfixturevalue(layout)
+    ci = intervals(sweep_dir, "car_general", "wait_p95_min")
+    target = float(np.median([(a + b) / 2 for a, b in ci.values()]))
+    figure = sweep.sweep_heatmap(sweep_dir, "wait_p95_min", "car_general", target=target)
     ax = figure.axes[0]
-    assert not [c for c in ax.collections if c.get_gid() == "target"]
-    assert "not crossed (every point below it)" in ax.get_title(loc="left")
+    assert not [c for c in ax.collections if c.get_gid() == "target"]  # no contour
+    grid = cells(ax)
+    codes = {"met": 0, "undecided": 1, "not met": 2}
+    seen = set()
+    for i, demand in enumerate(("1500", "1800")):
+        for j, service in enumerate(("45 s", "60 s", "75 s")):
+            low, high = ci[(service, demand)]
+            verdict = "met" if high < target else "not met" if low > target else "undecided"
+            assert grid[i, j] == codes[verdict], (service, demand)
+            seen.add(verdict)
+    assert "met" in seen and len(seen) >= 2  # the median target splits the points
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert any(t.startswith("met: whole 95% CI below") for t in legend)
+
+
+def test_sweep_map_with_a_target_above_every_point_marks_all_met(sweep_dir: Path) -> None:
+    figure = sweep.sweep_heatmap(sweep_dir, "wait_p95_min", "all", target=10_000)
+    assert (cells(figure.axes[0]) == 0).all()
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend[0].endswith("(6)") and legend[2].endswith("(0)")
+
+
+def test_tornado_bars_span_each_parameters_range(oat_sweep_dir: Path, sweep_dir: Path) -> None:
+    figure = sweep.tornado(oat_sweep_dir, "wait_mean_min", "all")
+    (ax,) = figure.axes
+    points = {r["point"]: r for r in rows(oat_sweep_dir / "points.csv")}
+    results = {
+        r["point"]: float(r["mean"])
+        for r in rows(oat_sweep_dir / "results.csv")
+        if r["stream"] == "all" and r["metric"] == "wait_mean_min"
+    }
+    base = {SERVICE: "60 s", DEMAND: "1500", "streams.car_sentri.arrivals.per_day": "500"}
+    bars = {p.get_gid(): p for p in ax.patches}
+    widths = []
+    for parameter in base:
+        chosen = [
+            results[k]
+            for k, p in points.items()
+            if all(p[q] == v for q, v in base.items() if q != parameter)
+        ]
+        bar = bars[f"bar:{parameter}"]
+        assert bar.get_x() == pytest.approx(min(chosen))
+        assert bar.get_width() == pytest.approx(max(chosen) - min(chosen))
+        widths.append((bar.get_width(), bar.get_y()))
+    # the widest swing is drawn on top (the y axis runs downwards)
+    assert sorted(widths, reverse=True) == sorted(widths, key=lambda w: w[1])
+    with pytest.raises(PlotInputError, match="one-at-a-time"):
+        sweep.tornado(sweep_dir)  # a grid
 
 
 def test_plan_of_a_sweep_defaults_to_p95_wait_of_the_stream_it_changes_most(
@@ -173,7 +230,7 @@ def test_a_latin_hypercube_is_drawn_point_by_point(lhs_sweep_dir: Path) -> None:
     expected = sorted((float(s.split()[0]), m) for (s, _), m in want.items())
     np.testing.assert_allclose(drawn, expected)
     assert "each of the 10 points" in ax.get_title(loc="left")
-    assert figure.axes[1].get_ylabel() == "car_general · arrivals · per_day"  # colour bar
+    assert figure.axes[1].get_ylabel() == "General cars a day"  # colour bar
     values = sorted(want.values())
     target = (values[2] + values[-3]) / 2
     figure = sweep.sweep_heatmap(lhs_sweep_dir, "wait_mean_min", target=target)
@@ -185,7 +242,8 @@ def test_a_latin_hypercube_is_drawn_point_by_point(lhs_sweep_dir: Path) -> None:
 
 def test_one_at_a_time_one_line_per_parameter_others_at_the_baseline(oat_sweep_dir: Path) -> None:
     planned = plan(oat_sweep_dir, metric="wait_mean_min", streams=["all"])
-    assert len(planned.figures) == 3
+    assert [f.name for f in planned.figures][0] == "tornado_wait_mean_min_all"
+    assert len(planned.figures) == 4  # the tornado, then one line figure per parameter
     assert planned.notes == [
         "heatmap left out: a one-at-a-time sweep varies one parameter at a time"
     ]
@@ -195,9 +253,12 @@ def test_one_at_a_time_one_line_per_parameter_others_at_the_baseline(oat_sweep_d
         for r in rows(oat_sweep_dir / "results.csv")
         if r["stream"] == "all" and r["metric"] == "wait_mean_min"
     }
-    figure = planned.figures[1].draw()  # the demand, the others at the scenario's values
+    figure = planned.figures[2].draw()  # the demand, the others at the scenario's values
     ax = figure.axes[0]
-    assert ax.get_xlabel() == "car_general · arrivals · per_day"
+    # demand in the units of the change: the scenario's 1,500 cars a day is +0%
+    assert ax.get_xlabel() == "General cars a day (change from the scenario's 1,500)"
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["1,200\n-20%", "1,500\n+0%", "1,800\n+20%"]
     (line,) = ax.get_lines()
     chosen = [
         p
@@ -207,6 +268,6 @@ def test_one_at_a_time_one_line_per_parameter_others_at_the_baseline(oat_sweep_d
     chosen.sort(key=lambda p: float(p[DEMAND]))
     np.testing.assert_allclose(line.get_xdata(), [float(p[DEMAND]) for p in chosen])
     np.testing.assert_allclose(line.get_ydata(), [results[p["point"]] for p in chosen])
-    assert "primary · service · car_general · mean = 60 s" in ax.get_title(loc="left")
+    assert "Primary inspection time of general cars = 60 s" in ax.get_title(loc="left")
     with pytest.raises(PlotInputError, match="one parameter at a time"):
         sweep.sweep_heatmap(oat_sweep_dir)

@@ -86,9 +86,9 @@ def run_report(run_dir: Path) -> str:
 def test_run_report_is_self_contained_with_every_figure(run_report: str, run_dir: Path) -> None:
     page = assert_self_contained(run_report)
     images = embedded_pngs(page)
-    assert len(images) == len(plan(run_dir).figures) == 5
+    assert len(images) == len(plan(run_dir).figures) == 6
     assert all(image.width >= 900 for image in images)
-    assert len(page.all("figure")) == 5
+    assert len(page.all("figure")) == 6
     assert run_report.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in run_report
 

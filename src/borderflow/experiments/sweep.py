@@ -738,13 +738,24 @@ class SweepResult:
             "seed": first.seed,
             "set": dict(exp.settings),
             "parameters": [
-                {"name": p.name, "keys": [format_path(path) for path in p.paths]}
+                {
+                    "name": p.name,
+                    "keys": [format_path(path) for path in p.paths],
+                    "scenario_values": [_plain(v) for v in p.baseline or ()],
+                }
                 for p in exp.parameters
             ],
             "points": len(exp.points),
             "points_finished": len(self.records),
             "point_sha256": [p.key for p in exp.points],
         }
+
+
+def _plain(value: Any) -> Any:
+    """A value of the scenario as JSON holds it (numbers and text; anything else as text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def _sha256(path: str) -> str | None:

@@ -51,6 +51,7 @@ DEFAULT_TARGET_MIN = 30.0
 
 __all__ = [
     "FORMATS",
+    "ObservedWaits",
     "PlannedFigure",
     "Plan",
     "PlotInputError",
@@ -64,6 +65,20 @@ __all__ = [
     "sweep",
     "write_plots",
 ]
+
+
+@dataclass
+class ObservedWaits:
+    """Observed waits to draw a run against (:func:`borderflow.plots.run.observed_waits`)."""
+
+    path: str | Path
+    """CSV of observed mean waits: ``month, weekday, hour`` and a column per lane type."""
+    offset_min: float = 0.0
+    """Minutes of each observed wait that are not queueing (CBP's no-queue time)."""
+    reporting: str = "arrival"
+    """``arrival``: by hour of arrival; ``booth``: by the hour the booth is reached (CBP's)."""
+    months: tuple[int, ...] | None = None
+    weekdays: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -97,6 +112,7 @@ def plan(
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
+    observed: ObservedWaits | str | Path | None = None,
 ) -> Plan:
     """The figures for what ``source`` holds.
 
@@ -111,6 +127,8 @@ def plan(
             metric changes most over the points, see :func:`default_sweep_stream`).
         target: the value of the sweep heatmap's contour, in the metric's unit (default 30 for
             metrics in minutes, none otherwise).
+        observed: runs: observed waits by hour to draw the run against (a CSV file, or an
+            :class:`ObservedWaits` with the CBP options).
 
     Raises:
         PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
@@ -118,7 +136,9 @@ def plan(
     """
     data = load(source)
     if isinstance(data, RunData):
-        return Plan("run", _run_figures(data), data=data)
+        if observed is not None and not isinstance(observed, ObservedWaits):
+            observed = ObservedWaits(observed)
+        return _run_plan(data, observed)
     if isinstance(data, ComparisonData):
         return _comparison_plan(data)
     return _sweep_plan(data, metric, streams, target)
@@ -184,35 +204,81 @@ def default_sweep_stream(data: SweepData, metric: str) -> str:
     return best if best != "all" or "all" in data.streams else (data.streams or ["all"])[0]
 
 
+def _run_plan(data: RunData, observed: ObservedWaits | None) -> Plan:
+    figures = _run_figures(data)
+    notes = []
+    if data.trace_rows() is not None:
+        figures += [
+            PlannedFigure(
+                "share_waiting_over",
+                "How many wait long, and when? The share of each stream's travellers who waited "
+                "more than 30 and more than 60 minutes, by hour of arrival.",
+                lambda: run.share_waiting_over(data),
+            ),
+            PlannedFigure(
+                "input_output",
+                "When does the line build up and clear? Cumulative arrivals and inspections "
+                "started through the day (one replication): the gap between them is the line.",
+                lambda: run.input_output(data),
+            ),
+        ]
+    else:
+        notes.append(
+            "share waiting over 30/60 minutes and input–output diagram left out: they need "
+            "trace.csv (borderflow run --trace)"
+        )
+    if observed is not None:
+        o = observed
+        figures.append(
+            PlannedFigure(
+                "observed_waits",
+                "Does the model reproduce what travellers saw? Simulated against observed mean "
+                f"waits by hour (observed less {o.offset_min:g} minutes of no-queue time).",
+                lambda: run.observed_waits(
+                    data, str(o.path), o.offset_min, o.reporting, o.months, o.weekdays
+                ),
+            )
+        )
+    return Plan("run", figures, notes, data)
+
+
 def _run_figures(data: RunData) -> list[PlannedFigure]:
     return [
         PlannedFigure(
             "wait_by_hour",
-            "Mean wait by hour of arrival for each stream, with its 95% confidence band, and "
-            "the 95th percentile wait (dashed).",
+            "Who waits, and when? Mean wait by hour of arrival for each stream, with its 95% "
+            "confidence band, and the 95th percentile wait (dashed).",
             lambda: run.hourly_wait(data),
         ),
         PlannedFigure(
             "wait_distribution",
-            "Share of travellers who waited at most a given time, by stream.",
+            "How long do most travellers wait? The share who waited at most a given time, by "
+            "stream.",
             lambda: run.wait_distribution(data),
         ),
         PlannedFigure(
             "queue_by_hour",
-            "Travellers in line in each lane group through the day: time-average and hourly "
-            "maximum.",
+            "Where do the lines form? Travellers in line in each lane group through the day: "
+            "time-average and hourly maximum.",
             lambda: run.queue_by_hour(data),
         ),
         PlannedFigure(
             "utilization",
-            "Booth utilisation of each lane group by hour, with the lanes open.",
+            "Are the open booths busy? Booth utilisation of each lane group by hour, with the "
+            "lanes open.",
             lambda: run.utilization_heatmap(data),
         ),
         PlannedFigure(
             "demand_capacity",
-            "Inspection work arriving against the capacity of the open lanes, by hour: shaded "
-            "hours are short of lanes.",
+            "When is the port short of booths? Inspection work arriving against the capacity "
+            "of the open lanes, by hour: shaded hours are short.",
             lambda: run.demand_capacity(data),
+        ),
+        PlannedFigure(
+            "lanes_needed",
+            "How many lanes should be open? Lanes open against the lanes needed to keep up "
+            "with the arrivals (and at 85% utilisation), by hour.",
+            lambda: run.lanes_needed(data),
         ),
     ]
 
@@ -267,6 +333,7 @@ def write_plots(
     metric: str | None = None,
     streams: list[str] | None = None,
     target: float | None = None,
+    observed: ObservedWaits | str | Path | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Draw the figures of ``source`` and save them into ``out_dir``. Returns the files written
     and notes on figures left out.
@@ -280,6 +347,7 @@ def write_plots(
             for a result in memory, which has no directory.
         fmt: ``png``, ``svg`` or ``pdf``.
         metric, streams, target: choose the sweep figures, as for :func:`plan`.
+        observed: runs: observed waits to draw the run against, as for :func:`plan`.
 
     Raises:
         PlotInputError: nothing to plot in the directory, an unknown format, or a file that
@@ -290,7 +358,7 @@ def write_plots(
     if fmt not in FORMATS:
         raise PlotInputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     folder = _plots_folder(source, out_dir)
-    figures = plan(source, metric=metric, streams=streams, target=target)
+    figures = plan(source, metric=metric, streams=streams, target=target, observed=observed)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -9,6 +9,7 @@ significant) and, for the hourly profiles, the run folders written beside it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -25,6 +26,7 @@ from .style import (
     new_figure,
     set_clock_axis,
     stream_colors,
+    stream_label,
     styled,
 )
 
@@ -39,6 +41,19 @@ MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
 def _comparison(data: ComparisonLike) -> ComparisonData:
     return load_comparison(data)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True when two hourly series are identical hour for hour (common random numbers: the
+    change did not reach the stream)."""
+    return bool(np.array_equal(a.hours, b.hours) and np.array_equal(a.mean, b.mean, equal_nan=True))
+
+
+def _short_name(data: ComparisonData, scenario: str) -> str:
+    from ..findings import alternative_name
+
+    name = alternative_name(data, scenario)
+    return name if len(name) <= 40 else name[:39] + "…"
 
 
 @styled
@@ -71,10 +86,16 @@ def hourly_wait_comparison(
     for _, run in runs:
         first, last = min(first, run.counted_hours[0]), max(last, run.counted_hours[1])
     series = {name: run.hourly(value) for name, run in runs}
+    scenario = data.base.meta.get("scenario") or {}
     for ax, stream in zip(axes, streams, strict=False):
+        same = []
+        base_series = series["base"].get(stream)
         for i, (name, _) in enumerate(runs):
             hourly = series[name].get(stream)
             if hourly is None:
+                continue
+            if name != "base" and base_series is not None and _same(hourly, base_series):
+                same.append(_short_name(data, name))  # drawn, it would hide under the base
                 continue
             color = NEUTRAL if name == "base" else colors[stream]
             style = "-" if name == "base" else LINESTYLES[(i - 1) % len(LINESTYLES)]
@@ -91,10 +112,21 @@ def hourly_wait_comparison(
                 color=color,
                 ls=style,
                 lw=3.5 if name == "base" else 1.8,
-                label=name,
+                label=name if name == "base" else _short_name(data, name),
                 gid=f"{name}:{stream}",
             )
-        ax.set_title(stream, loc="left", fontsize=10, color=colors[stream])
+        if same:
+            ax.text(
+                0.99,
+                0.97,
+                "same as the base: " + ", ".join(same),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=7.5,
+                color="#444444",
+            )
+        ax.set_title(stream_label(stream, scenario), loc="left", fontsize=10, color=colors[stream])
         ax.set_ylabel("Mean wait (min)")
         ax.set_ylim(bottom=0)
         set_clock_axis(ax, first, last, "Hour of arrival")
@@ -126,11 +158,21 @@ def metric_changes(
     95%, hollow: not. Each point is an errorbar whose line carries the gid
     ``<scenario>:<stream>:<metric>``.
     """
+    from ..findings import change_class
+
     data = _comparison(comparison)
     present = data.metrics
     metrics = metrics or [m for m in HEADLINE_METRICS if m in present] or present[:3]
-    streams = streams or data.streams
+    unchanged: list[str] = []
+    if streams is None:
+        streams = []
+        for s in data.streams:
+            if s != "all" and all(change_class(data, a, s) == "unchanged" for a in data.scenarios):
+                unchanged.append(s)
+            else:
+                streams.append(s)
     scenarios = data.scenarios
+    spec = data.base.meta.get("scenario") or {} if data.base is not None else {}
     colors = stream_colors(streams)
     figure = new_figure(
         max(8.0, 3.6 * len(metrics) + 2.2),
@@ -184,10 +226,18 @@ def metric_changes(
         ax.set_title(metric_label(metric)[0], loc="left", fontsize=10)
         ax.margins(x=0.15)
         ax.grid(axis="y", visible=False)
-    axes[0].set_yticks(range(len(streams)), streams)
+    axes[0].set_yticks(range(len(streams)), [stream_label(s, spec) for s in streams])
     axes[0].set_ylim(len(streams) - 0.5, -0.5)
     handles: list[Artist] = [
-        Line2D([], [], color=NEUTRAL, marker=MARKERS[k % len(MARKERS)], ls="", ms=7, label=s)
+        Line2D(
+            [],
+            [],
+            color=NEUTRAL,
+            marker=MARKERS[k % len(MARKERS)],
+            ls="",
+            ms=7,
+            label=_short_name(data, s),
+        )
         for k, s in enumerate(scenarios)
     ]
     handles += [
@@ -203,7 +253,13 @@ def metric_changes(
     base = data.base.name if data.base is not None else "the base scenario"
     figure.suptitle(
         f"What each alternative changes, against {base}\n"
-        "alternative − base, with its 95% confidence interval; left of 0: lower than the base",
+        "alternative − base, with its 95% confidence interval; left of 0: lower than the base"
+        + (
+            "\nunchanged in every replication (not drawn): "
+            + ", ".join(stream_label(s, spec) for s in unchanged)
+            if unchanged
+            else ""
+        ),
         fontsize=11,
     )
     return figure

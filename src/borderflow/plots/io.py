@@ -304,33 +304,65 @@ class RunData:
             return None
         return _iter_rows(self.directory / TRACE_FILE)
 
-    def trace_waits(self) -> dict[str, np.ndarray] | None:
-        """stream -> waits (min) of every counted traveller of every replication, from
-        ``trace.csv`` (None without one). Counted: arrived from the warm-up to the horizon."""
+    @cached_property
+    def trace_arrays(self) -> dict[str, np.ndarray] | None:
+        """The columns of ``trace.csv`` the figures use, read in one pass (None without a
+        trace): ``replication``, ``stream`` (index into :attr:`streams`), ``arrival_min``,
+        ``start_min`` (start of the first inspection: the end of the wait; NaN if it never
+        began) and ``wait_min``, one entry per traveller of every replication."""
         trace = self.trace_rows()
         if trace is None:
             return None
         scenario = self.meta.get("scenario") or {}
-        start = _hours(scenario.get("warmup", "0 h")) * 60
-        end = _hours(scenario.get("horizon", "24 h")) * 60
         routes = {
             name: list(spec.get("route") or [])
             for name, spec in (scenario.get("streams") or {}).items()
         }
-        waits: dict[str, list[float]] = {s: [] for s in self.streams}
+        index = {s: i for i, s in enumerate(self.streams)}
+        reps: list[int] = []
+        streams: list[int] = []
+        arrivals: list[float] = []
+        starts: list[float] = []
         for row in trace:
-            arrival = float(row["arrival_min"])
-            if not start <= arrival < end:
-                continue
             stream = row["stream"]
-            wait = 0.0
+            if stream not in index:
+                index[stream] = len(index)
+            began = math.nan
             for stage in routes.get(stream, []):
-                began = row.get(f"{stage}.start_min")
-                if began:
-                    wait = float(began) - arrival
+                text = row.get(f"{stage}.start_min")
+                if text:
+                    began = float(text)
                     break
-            waits.setdefault(stream, []).append(wait)
-        return {s: np.sort(np.array(w)) for s, w in waits.items()}
+            reps.append(int(row["replication"]))
+            streams.append(index[stream])
+            arrivals.append(float(row["arrival_min"]))
+            starts.append(began)
+        arrival = np.array(arrivals)
+        start = np.array(starts)
+        return {
+            "replication": np.array(reps, dtype=int),
+            "stream": np.array(streams, dtype=int),
+            "arrival_min": arrival,
+            "start_min": start,
+            "wait_min": np.where(np.isnan(start), 0.0, start - arrival),
+            "names": np.array(list(index)),
+        }
+
+    def trace_waits(self) -> dict[str, np.ndarray] | None:
+        """stream -> waits (min) of every counted traveller of every replication, from
+        ``trace.csv`` (None without one). Counted: arrived from the warm-up to the horizon."""
+        arrays = self.trace_arrays
+        if arrays is None:
+            return None
+        scenario = self.meta.get("scenario") or {}
+        start = _hours(scenario.get("warmup", "0 h")) * 60
+        end = _hours(scenario.get("horizon", "24 h")) * 60
+        counted = (arrays["arrival_min"] >= start) & (arrays["arrival_min"] < end)
+        out = {}
+        for i, name in enumerate(arrays["names"]):
+            if str(name) in self.streams or (counted & (arrays["stream"] == i)).any():
+                out[str(name)] = np.sort(arrays["wait_min"][counted & (arrays["stream"] == i)])
+        return out
 
 
 def _iter_rows(path: Path) -> Iterator[dict[str, str]]:
@@ -620,6 +652,19 @@ class SweepData:
             return sorted({v for v, _ in parsed}), units.pop()
         raw = [p[parameter] for p in self.points.values()]
         return list(dict.fromkeys(raw)), ""
+
+    def scenario_value(self, parameter: str) -> float | None:
+        """The scenario's own value of a parameter (from ``sweep.json``), as a number; None
+        when not recorded, not a number, or a linked parameter of several keys."""
+        for entry in self.meta.get("parameters") or []:
+            if not isinstance(entry, dict) or entry.get("name") != parameter:
+                continue
+            values = entry.get("scenario_values") or []
+            if len(values) != 1 or values[0] is None or isinstance(values[0], bool):
+                return None
+            value = parse_value(str(values[0]))[0]
+            return value if isinstance(value, float) else None
+        return None
 
     def is_numeric(self, parameter: str) -> bool:
         values, _ = self.values(parameter)

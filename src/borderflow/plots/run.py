@@ -41,6 +41,12 @@ def _subtitle(run: RunData) -> str:
     return f"{run.name} · {n} replication{'s' if n != 1 else ''}, seed {run.meta.get('seed')}"
 
 
+def _label(data: RunData, stream: str) -> str:
+    from .style import stream_label
+
+    return stream_label(stream, data.meta.get("scenario") or {})
+
+
 def _band(ax, x: np.ndarray, low: np.ndarray, high: np.ndarray, color: str, gid: str) -> None:
     ok = ~(np.isnan(low) | np.isnan(high))
     if ok.any():
@@ -67,7 +73,7 @@ def hourly_wait(run: RunLike, streams: list[str] | None = None) -> Figure:
         series, color = means[stream], colors[stream]
         x = series.hours + 0.5
         _band(ax, x, series.ci_low, series.ci_high, color, f"ci:{stream}")
-        ax.plot(x, series.mean, color=color, label=stream, gid=f"mean:{stream}")
+        ax.plot(x, series.mean, color=color, label=_label(data, stream), gid=f"mean:{stream}")
         p95 = p95s[stream]
         ax.plot(p95.hours + 0.5, p95.mean, color=color, ls="--", lw=1.2, gid=f"p95:{stream}")
     first, last = data.counted_hours
@@ -77,7 +83,7 @@ def hourly_wait(run: RunLike, streams: list[str] | None = None) -> Figure:
     figure.suptitle("Wait by hour of arrival")
     ax.set_title(_subtitle(data), fontsize=9, fontweight="normal", loc="left")
     handles: list[Artist] = [
-        Line2D([], [], color=colors[s], label=s) for s in streams if s in means
+        Line2D([], [], color=colors[s], label=_label(data, s)) for s in streams if s in means
     ]
     handles += [
         Line2D([], [], color=NEUTRAL, label="mean wait"),
@@ -125,7 +131,7 @@ def wait_distribution(run: RunLike, streams: list[str] | None = None) -> Figure:
                 y,
                 where="post",
                 color=colors[stream],
-                label=f"{stream} (n={len(values):,})",
+                label=f"{_label(data, stream)} (n={len(values):,})",
                 gid=f"ecdf:{stream}",
             )
         note = f"every counted traveller of {data.replications} replications pooled"
@@ -157,7 +163,7 @@ def wait_distribution(run: RunLike, streams: list[str] | None = None) -> Figure:
                 capsize=3,
                 lw=1,
                 ls=":",
-                label=stream,
+                label=_label(data, stream),
             )
             bars.lines[0].set_gid(f"percentiles:{stream}")
         note = (
@@ -186,18 +192,27 @@ def _ecdf(values: np.ndarray, points: int = 2000) -> tuple[np.ndarray, np.ndarra
 
 
 def _group_colors(data: RunData) -> dict[tuple[str, str], tuple[str, str]]:
-    """(stage, group) -> (colour, marker): the colour of the one stream a group serves (dark
-    grey for a group serving several), and a marker telling apart groups of the same colour in
-    one stage (one panel)."""
+    """(stage, group) -> (colour, marker), distinct within a stage (one panel): a group takes
+    the colour of the one stream it serves (dark grey for several) unless another group of
+    the stage has it already; then the next palette colour free in the panel, so that no two
+    lines of a panel share a colour (markers differ too, for grey print and colour blindness)."""
+    from .style import STREAM_PALETTE
+
     colors = stream_colors(data.streams)
     out: dict[tuple[str, str], tuple[str, str]] = {}
-    used: dict[tuple[str, str], int] = {}
-    markers = ("", "o", "s", "^", "D", "v")
+    used: dict[str, set[str]] = {}
+    markers = ("", "o", "s", "^", "D", "v", "P", "X")
+    count: dict[str, int] = {}
     for stage, group in data.lane_groups:
         served = group_served(data, stage, group)
         color = colors.get(served[0], ALL_COLOR) if len(served) == 1 else ALL_COLOR
-        k = used.get((stage, color), 0)
-        used[(stage, color)] = k + 1
+        taken = used.setdefault(stage, set())
+        if color in taken:
+            free = [c for c in (*STREAM_PALETTE, ALL_COLOR) if c not in taken]
+            color = free[0] if free else color
+        taken.add(color)
+        k = count.get(stage, 0)
+        count[stage] = k + 1
         out[(stage, group)] = (color, markers[k % len(markers)])
     return out
 
@@ -223,7 +238,10 @@ def queue_by_hour(run: RunLike) -> Figure:
     time-average (solid, with 95% CI band) and hourly maximum (dotted), from
     ``lanes_hourly.csv``. Lines carry gids ``queue_mean:<stage>/<group>`` and
     ``queue_max:<stage>/<group>``."""
+    from .style import group_label, stage_label
+
     data = _run(run)
+    scenario = data.meta.get("scenario") or {}
     mean, peak = data.lanes("queue_mean"), data.lanes("queue_max")
     style = _group_colors(data)
     stages = list(dict.fromkeys(stage for stage, _ in data.lane_groups))
@@ -239,7 +257,7 @@ def queue_by_hour(run: RunLike) -> Figure:
             series = mean[(st, group)]
             x = series.hours + 0.5
             _band(ax, x, series.ci_low, series.ci_high, color, f"ci:{st}/{group}")
-            label = f"{group} ({', '.join(group_served(data, st, group))})"
+            label = group_label(st, group, scenario)
             ax.plot(
                 x,
                 series.mean,
@@ -263,7 +281,7 @@ def queue_by_hour(run: RunLike) -> Figure:
             Line2D([], [], color=NEUTRAL, label="time-average"),
             Line2D([], [], color=NEUTRAL, ls=":", lw=1.2, label="hourly maximum"),
         ]
-        ax.set_title(f"{stage}", loc="left", fontsize=10)
+        ax.set_title(stage_label(stage, scenario), loc="left", fontsize=10)
         ax.set_ylabel("Travellers in line")
         ax.set_ylim(bottom=0)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -331,10 +349,21 @@ def utilization_heatmap(run: RunLike) -> Figure:
                 fontsize=7,
                 color="white" if dark else "black",
             )
-    ax.set_yticks(np.arange(len(groups)) + 0.5, [f"{s}: {g}" for s, g in groups])
+    from .style import group_label, stage_label
+
+    scenario = data.meta.get("scenario") or {}
+    first_stage = groups[0][0] if groups else ""
+    ax.set_yticks(
+        np.arange(len(groups)) + 0.5,
+        [
+            group_label(s, g, scenario)
+            + ("" if s == first_stage else f" · {stage_label(s, scenario)}")
+            for s, g in groups
+        ],
+    )
     ax.grid(False)
     set_clock_axis(ax, first, last, "Hour of the day")
-    ax.set_ylabel("Lane group (stage: group)")
+    ax.set_ylabel("Lane group")
     bar = figure.colorbar(image, ax=ax, pad=0.01, fraction=0.04, ticks=np.linspace(0, 1, 6))
     bar.set_label("Utilisation (occupied / staffed booth time)")
     figure.suptitle("Lane utilisation by hour")
@@ -357,8 +386,10 @@ def demand_capacity(run: RunLike) -> Figure:
     panel has two lines, gids ``demand:<stage>/<groups>`` and ``capacity:<stage>/<groups>``.
     """
     from ..capacity import hourly_load
+    from .style import group_label, stream_label
 
     data = _run(run)
+    scenario = data.meta.get("scenario") or {}
     rows = hourly_load(data.scenario)
     pools = list(dict.fromkeys((r.stage, r.groups, r.streams) for r in rows))
     colors = stream_colors(data.streams)
@@ -394,11 +425,13 @@ def demand_capacity(run: RunLike) -> Figure:
         short_hours += int(short.sum())
         for h in np.flatnonzero(short):
             ax.axvspan(h, h + 1, color=SHORT_COLOR, alpha=0.18, lw=0)
-        ax.set_title(f"{stage}: {' + '.join(groups)}", loc="left", fontsize=9.5)
+        ax.set_title(
+            " + ".join(group_label(stage, g, scenario) for g in groups), loc="left", fontsize=9.5
+        )
         ax.text(
             0.99,
             0.97,
-            ", ".join(streams) or "no stream",
+            ", ".join(stream_label(s, scenario) for s in streams) or "no stream",
             transform=ax.transAxes,
             ha="right",
             va="top",
@@ -406,7 +439,7 @@ def demand_capacity(run: RunLike) -> Figure:
             color="#444444",
         )
         ax.set_ylim(0, max(float(load.max()), float(capacity.max()), 1e-9) * 1.18)
-        ax.set_ylabel("Booths")
+        ax.set_ylabel("Booth-hours per hour")
         set_clock_axis(ax, 0, 24, "Hour of the day")
     for ax in axes[len(pools) :]:
         ax.set_visible(False)
@@ -428,7 +461,7 @@ def demand_capacity(run: RunLike) -> Figure:
             facecolor=NEUTRAL,
             alpha=0.35,
             edgecolor=NEUTRAL,
-            label="capacity: booths of the open lanes (booth-equivalents)",
+            label="capacity: booth-hours the open lanes can inspect per hour",
         ),
         Patch(color=SHORT_COLOR, alpha=0.25, label="short of lanes: demand at or above capacity"),
     ]
@@ -439,3 +472,452 @@ def demand_capacity(run: RunLike) -> Figure:
         fontsize=11,
     )
     return figure
+
+
+def _counted_minutes(data: RunData) -> tuple[float, float]:
+    first, last = data.counted_hours
+    return first * 60.0, last * 60.0
+
+
+@styled
+def share_waiting_over(run: RunLike, thresholds: tuple[float, ...] = (30.0, 60.0)) -> Figure:
+    """Share of each stream's travellers who waited more than each threshold (minutes), by
+    hour of arrival, every replication pooled, from ``trace.csv``: one panel per threshold.
+    Streams that never wait that long are named in the panel instead of drawn at 0. Lines carry
+    gids ``over<threshold>:<stream>``.
+
+    Raises:
+        PlotInputError: the run has no trace (``borderflow run --trace``).
+    """
+    from .io import PlotInputError
+    from .style import stream_label
+
+    data = _run(run)
+    arrays = data.trace_arrays
+    if arrays is None:
+        raise PlotInputError(f"{data.origin}: the share waiting over a time needs trace.csv")
+    scenario = data.meta.get("scenario") or {}
+    colors = stream_colors(data.streams)
+    start, end = _counted_minutes(data)
+    first, last = data.counted_hours
+    counted = (arrays["arrival_min"] >= start) & (arrays["arrival_min"] < end)
+    hour = np.floor(arrays["arrival_min"] / 60).astype(int)
+    figure = new_figure(10, 2.0 + 2.7 * len(thresholds))
+    axes = figure.subplots(len(thresholds), 1, sharex=True, squeeze=False)[:, 0]
+    names = [str(n) for n in arrays["names"]]
+    for ax, threshold in zip(axes, thresholds, strict=True):
+        never = []
+        for stream in data.streams:
+            chosen = counted & (arrays["stream"] == names.index(stream))
+            if not chosen.any():
+                continue
+            over = arrays["wait_min"][chosen] > threshold
+            if not over.any():
+                never.append(stream_label(stream, scenario))
+                continue
+            hours = hour[chosen]
+            x = np.arange(first, last)
+            totals = np.bincount(hours - first, minlength=last - first)[: last - first]
+            counts = np.bincount(hours - first, weights=over, minlength=last - first)
+            share = np.where(totals > 0, counts[: last - first] / np.maximum(totals, 1), np.nan)
+            ax.step(
+                np.append(x, last),
+                np.append(share, share[-1]) * 100,
+                where="post",
+                color=colors[stream],
+                label=stream_label(stream, scenario),
+                gid=f"over{threshold:g}:{stream}",
+            )
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("Share of travellers (%)")
+        ax.set_title(f"Waited more than {threshold:g} minutes", loc="left", fontsize=10)
+        if never:
+            ax.text(
+                0.99,
+                0.95,
+                "never: " + ", ".join(never),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+                color="#444444",
+            )
+        if ax.get_lines():
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    set_clock_axis(axes[-1], first, last, "Hour of arrival at the port")
+    figure.suptitle(
+        f"How many wait longer than {' and '.join(f'{t:g}' for t in thresholds)} minutes, by "
+        f"hour of arrival\n{_subtitle(data)} · every counted traveller pooled",
+        fontsize=11,
+    )
+    return figure
+
+
+@styled
+def lanes_needed(run: RunLike, utilization: float = 0.85) -> Figure:
+    """Lanes open against lanes needed by hour, one panel per pool of lanes, from the scenario
+    in ``run.json`` (as ``borderflow check``): needed to keep up is the hour's inspection work
+    (booth-hours per hour) divided by what one open lane of the pool inspects (its booths, as
+    booth-equivalents), rounded up; needed at ``utilization`` leaves that share of slack for
+    the randomness of arrivals. Lines carry gids ``open:<stage>/<groups>``,
+    ``needed:<stage>/<groups>`` and ``planned:<stage>/<groups>``."""
+    from ..capacity import hourly_load
+    from .style import group_label, stream_label
+
+    data = _run(run)
+    scenario = data.meta.get("scenario") or {}
+    rows = hourly_load(data.scenario)
+    pools = list(dict.fromkeys((r.stage, r.groups, r.streams) for r in rows))
+    pools = [
+        p
+        for p in pools
+        if any(r.offered_load > 0 for r in rows if (r.stage, r.groups, r.streams) == p)
+    ]
+    colors = stream_colors(data.streams)
+    columns = 2 if len(pools) > 1 else 1
+    n_rows = math.ceil(len(pools) / columns)
+    figure = new_figure(11, 1.6 + 2.5 * n_rows)
+    axes = figure.subplots(n_rows, columns, sharex=True, squeeze=False).ravel()
+    x = np.arange(25)
+    spec = data.scenario
+    short = 0
+    for ax, (stage, groups, streams) in zip(axes, pools, strict=False):
+        pool = sorted(
+            (r for r in rows if (r.stage, r.groups, r.streams) == (stage, groups, streams)),
+            key=lambda r: r.hour,
+        )
+        opened = np.array(
+            [sum(spec.stages[stage].lanes[g].open_at(r.hour) for g in groups) for r in pool],
+            dtype=float,
+        )
+        total_lanes = sum(spec.stages[stage].lanes[g].lanes for g in groups)
+        capacity = np.array([r.capacity for r in pool])
+        per_lane = np.where(opened > 0, capacity / np.maximum(opened, 1), np.nan)
+        fallback = np.nanmean(per_lane) if np.isfinite(per_lane).any() else 1.0
+        per_lane = np.where(np.isnan(per_lane), fallback, per_lane)
+        load = np.array([r.offered_load for r in pool])
+        needed = np.ceil(load / per_lane - 1e-9)
+        planned = np.ceil(load / (per_lane * utilization) - 1e-9)
+        color = colors.get(streams[0], ALL_COLOR) if len(streams) == 1 else ALL_COLOR
+        key = f"{stage}/{'+'.join(groups)}"
+        ax.fill_between(
+            x, np.append(opened, opened[-1]), step="post", color=NEUTRAL, alpha=0.2, lw=0
+        )
+        ax.step(
+            x, np.append(opened, opened[-1]), where="post", color=NEUTRAL, lw=1.4, gid=f"open:{key}"
+        )
+        ax.step(
+            x, np.append(needed, needed[-1]), where="post", color=color, lw=2, gid=f"needed:{key}"
+        )
+        ax.step(
+            x,
+            np.append(planned, planned[-1]),
+            where="post",
+            color=color,
+            lw=1.2,
+            ls=":",
+            gid=f"planned:{key}",
+        )
+        for h in np.flatnonzero(needed > opened):
+            ax.axvspan(h, h + 1, color=SHORT_COLOR, alpha=0.18, lw=0)
+        short += int((needed > opened).sum())
+        ax.axhline(total_lanes, color="#444444", lw=0.8, ls="--")
+        ax.set_title(
+            " + ".join(group_label(stage, g, scenario) for g in groups), loc="left", fontsize=9.5
+        )
+        ax.text(
+            0.99,
+            0.97,
+            ", ".join(stream_label(s, scenario) for s in streams),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#444444",
+        )
+        ax.set_ylim(0, max(total_lanes, float(planned.max())) * 1.2 + 0.5)
+        ax.set_ylabel("Lanes")
+        set_clock_axis(ax, 0, 24, "Hour of the day")
+    for ax in axes[len(pools) :]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes[: len(pools)]):
+        if i + columns >= len(pools):
+            ax.xaxis.set_tick_params(labelbottom=True)
+        else:
+            ax.set_xlabel("")
+    handles = [
+        Patch(facecolor=NEUTRAL, alpha=0.35, edgecolor=NEUTRAL, label="lanes open"),
+        Line2D([], [], color=ALL_COLOR, lw=2, label="lanes needed to keep up with arrivals"),
+        Line2D(
+            [],
+            [],
+            color=ALL_COLOR,
+            lw=1.2,
+            ls=":",
+            label=f"lanes needed at {utilization:.0%} utilisation",
+        ),
+        Line2D([], [], color="#444444", lw=0.8, ls="--", label="lanes built"),
+        Patch(color=SHORT_COLOR, alpha=0.25, label="fewer open than needed to keep up"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5)
+    figure.suptitle(
+        f"Lanes open against lanes needed, by hour\n{data.name} · {short} pool-hour"
+        f"{'s' if short != 1 else ''} with fewer lanes open than needed",
+        fontsize=11,
+    )
+    return figure
+
+
+@styled
+def input_output(run: RunLike, replication: int | None = None) -> Figure:
+    """The input–output diagram of one replication (the first by default), from ``trace.csv``:
+    for each stream that queues, the cumulative count of arrivals and of inspections started
+    (the end of the wait) over the day. The vertical gap between the curves is the number in
+    line, the horizontal gap the wait of the traveller who arrived then. Lines carry gids
+    ``arrivals:<stream>`` and ``started:<stream>``.
+
+    Raises:
+        PlotInputError: no trace, or no such replication.
+    """
+    from .io import PlotInputError
+    from .style import stream_label
+
+    data = _run(run)
+    arrays = data.trace_arrays
+    if arrays is None:
+        raise PlotInputError(f"{data.origin}: the input–output diagram needs trace.csv")
+    reps = arrays["replication"]
+    chosen = int(reps[0]) if replication is None and len(reps) else replication
+    if chosen is None or not (reps == chosen).any():
+        raise PlotInputError(f"{data.origin}: no replication {replication} in trace.csv")
+    scenario = data.meta.get("scenario") or {}
+    colors = stream_colors(data.streams)
+    names = [str(n) for n in arrays["names"]]
+    start, end = _counted_minutes(data)
+    first, last = data.counted_hours
+    waits = data.summary
+    queued = [
+        s
+        for s in data.streams
+        if waits.get(s, {}).get("wait_mean_min") is not None
+        and waits[s]["wait_mean_min"].mean >= 1.0
+    ] or data.streams[:1]
+    columns = 2 if len(queued) > 1 else 1
+    n_rows = math.ceil(len(queued) / columns)
+    figure = new_figure(11 if columns == 2 else 9, 1.6 + 2.8 * n_rows)
+    axes = figure.subplots(n_rows, columns, sharex=True, squeeze=False).ravel()
+    for ax, stream in zip(axes, queued, strict=False):
+        mine = (reps == chosen) & (arrays["stream"] == names.index(stream))
+        arrived = np.sort(arrays["arrival_min"][mine])
+        began = np.sort(arrays["start_min"][mine][~np.isnan(arrays["start_min"][mine])])
+        # counted from the start of the counted period: those in line then start the count
+        before = int((arrived < start).sum() - (began < start).sum())
+        a = arrived[(arrived >= start) & (arrived < end)]
+        b = began[(began >= start) & (began < end)]
+        ax.step(
+            np.concatenate([[start], a, [end]]) / 60,
+            np.concatenate([[0], np.arange(1, len(a) + 1), [len(a)]]) + before,
+            where="post",
+            color=colors[stream],
+            lw=1.6,
+            gid=f"arrivals:{stream}",
+        )
+        ax.step(
+            np.concatenate([[start], b, [end]]) / 60,
+            np.concatenate([[0], np.arange(1, len(b) + 1), [len(b)]]),
+            where="post",
+            color=colors[stream],
+            lw=1.6,
+            ls="--",
+            gid=f"started:{stream}",
+        )
+        ax.set_title(stream_label(stream, scenario), loc="left", fontsize=10)
+        ax.set_ylabel("Travellers (cumulative)")
+        ax.set_ylim(bottom=0)
+        set_clock_axis(ax, first, last, "Time of day")
+    for ax in axes[len(queued) :]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes[: len(queued)]):
+        if i + columns >= len(queued):
+            ax.xaxis.set_tick_params(labelbottom=True)
+        else:
+            ax.set_xlabel("")
+    handles = [
+        Line2D([], [], color=NEUTRAL, lw=1.6, label="arrived (joined the line)"),
+        Line2D([], [], color=NEUTRAL, lw=1.6, ls="--", label="reached the booth"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8.5)
+    figure.suptitle(
+        "Input–output diagram: arrivals and inspections started\n"
+        f"{data.name} · replication {chosen}; vertical gap: travellers in line, horizontal gap: "
+        "their wait",
+        fontsize=11,
+    )
+    return figure
+
+
+@styled
+def observed_waits(
+    run: RunLike,
+    observed: str,
+    offset_min: float = 0.0,
+    reporting: str = "arrival",
+    months: tuple[int, ...] | None = None,
+    weekdays: tuple[int, ...] | None = None,
+    columns: dict[str, str] | None = None,
+) -> Figure:
+    """Simulated against observed mean waits by hour, one panel per stream that has a column in
+    the CSV of observed waits (CBP's layout: ``month, weekday, hour`` and a column per lane
+    type; ``pov_general_min`` goes with ``car_general``, ``ped_ready_min`` with ``ped_ready``,
+    or give ``columns``: stream -> column).
+
+    The CBP convention: the observed wait includes a few minutes that are not queueing (the
+    drive between its readers), ``offset_min`` is subtracted from it; CBP reports a wait at the
+    hour it is posted, when the traveller reaches the booth, ``reporting='booth'`` draws each
+    simulated hour at the time its travellers reached the booth (the hour of arrival plus its
+    mean wait) instead of the hour of arrival. Lines carry gids ``simulated:<stream>`` and
+    ``observed:<stream>``.
+
+    Raises:
+        PlotInputError: the file is unusable or no column matches a stream.
+    """
+    from .io import PlotInputError
+    from .style import stream_label
+
+    data = _run(run)
+    scenario = data.meta.get("scenario") or {}
+    matched = dict(columns or {})
+    if not matched:
+        import csv as _csv
+
+        try:
+            with open(observed, newline="", encoding="utf-8") as handle:
+                header = next(_csv.reader(handle), [])
+        except OSError as exc:
+            raise PlotInputError(f"cannot read {observed}: {exc.strerror or exc}") from None
+        for column in header:
+            stream = column.removesuffix("_min").replace("pov_", "car_")
+            if stream in data.streams:
+                matched[stream] = column
+    if not matched:
+        raise PlotInputError(
+            f"{observed}: no column matches a stream of the run ({', '.join(data.streams)}); "
+            "name them like pov_general_min for car_general"
+        )
+    colors = stream_colors(data.streams)
+    means = data.hourly("wait_mean_min")
+    streams = [s for s in data.streams if s in matched]
+    n_cols = 2 if len(streams) > 1 else 1
+    n_rows = math.ceil(len(streams) / n_cols)
+    figure = new_figure(11 if n_cols == 2 else 9, 1.8 + 2.7 * n_rows)
+    axes = figure.subplots(n_rows, n_cols, sharex=True, squeeze=False).ravel()
+    for ax, stream in zip(axes, streams, strict=False):
+        waits = _observed_by_hour(observed, matched[stream], months, weekdays)
+        series = means.get(stream)
+        target = np.clip(waits - offset_min, 0, None)
+        ax.plot(
+            np.arange(24) + 0.5,
+            target,
+            color="black",
+            marker="o",
+            ms=3.5,
+            lw=1.2,
+            gid=f"observed:{stream}",
+        )
+        if series is not None:
+            hours = series.hours % 24 + 0.5
+            if reporting == "booth":
+                hours = (hours + np.nan_to_num(series.mean) / 60) % 24
+            order = np.argsort(hours)
+            ax.plot(
+                hours[order],
+                series.mean[order],
+                color=colors[stream],
+                lw=2,
+                gid=f"simulated:{stream}",
+            )
+            _band(
+                ax,
+                hours[order],
+                series.ci_low[order],
+                series.ci_high[order],
+                colors[stream],
+                f"ci:{stream}",
+            )
+        ax.set_title(
+            f"{stream_label(stream, scenario)} · {matched[stream]}", loc="left", fontsize=9.5
+        )
+        ax.set_ylabel("Mean wait (min)")
+        ax.set_ylim(bottom=0)
+        set_clock_axis(
+            ax, 0, 24, "Hour of arrival" if reporting != "booth" else "Hour reaching the booth"
+        )
+    for ax in axes[len(streams) :]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes[: len(streams)]):
+        if i + n_cols >= len(streams):
+            ax.xaxis.set_tick_params(labelbottom=True)
+        else:
+            ax.set_xlabel("")
+    chosen = []
+    if months:
+        chosen.append("months " + ",".join(map(str, months)))
+    if weekdays:
+        chosen.append("weekdays " + ",".join(map(str, weekdays)))
+    handles = [
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker="o",
+            ms=3.5,
+            lw=1.2,
+            label=f"observed, less {offset_min:g} min",
+        ),
+        Line2D([], [], color=NEUTRAL, lw=2, label="simulated mean (band: 95% CI)"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8.5)
+    from pathlib import Path as _Path
+
+    figure.suptitle(
+        f"Simulated against observed waits by hour\n{_subtitle(data)}\nobserved: "
+        f"{_Path(observed).name}"
+        + (f" ({'; '.join(chosen)})" if chosen else "")
+        + ("; simulated by the hour the booth is reached" if reporting == "booth" else ""),
+        fontsize=11,
+    )
+    return figure
+
+
+def _observed_by_hour(
+    path: str, column: str, months: tuple[int, ...] | None, weekdays: tuple[int, ...] | None
+) -> np.ndarray:
+    """Mean observed wait of each hour of the day (NaN for an hour without one). Empty cells
+    and zeros are hours with no report (CBP publishes no zero wait: its waits include the time
+    between its readers), not waits of zero, and are left out."""
+    import csv as _csv
+
+    from .io import PlotInputError
+
+    sums, counts = np.zeros(24), np.zeros(24)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for line, row in enumerate(_csv.DictReader(handle), start=2):
+                try:
+                    if months and int(row["month"]) not in months:
+                        continue
+                    if weekdays and int(row["weekday"]) not in weekdays:
+                        continue
+                    hour, text = int(row["hour"]), (row.get(column) or "").strip()
+                    value = float(text) if text else 0.0
+                except (KeyError, ValueError):
+                    raise PlotInputError(
+                        f"{path}, line {line}: expected numbers in month, weekday, hour and "
+                        f"{column}"
+                    ) from None
+                if value > 0 and 0 <= hour < 24:
+                    sums[hour] += value
+                    counts[hour] += 1
+    except OSError as exc:
+        raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -188,13 +188,45 @@ def is_minutes(metric: str) -> bool:
     return metric_label(metric)[1] == "min"
 
 
-def parameter_label(key_path: str) -> str:
-    """Readable label of a scenario key path: ``stages.primary.lanes.general.lanes`` becomes
-    ``primary · lanes · general · lanes`` (paths outside stages and streams stay as written)."""
+def parameter_label(key_path: str, scenario: dict[str, Any] | None = None) -> str:
+    """Readable label of a scenario key path, in a planner's words where the path is one of
+    the usual ones: ``streams.car_general.arrivals.per_day`` -> ``General cars a day``,
+    ``stages.primary.service.car_general.mean`` -> ``Primary inspection time of general
+    cars``, ``stages.primary.lanes.general_stacked.lanes`` -> ``General stacked-booth lanes
+    (cars): lanes``; other paths inside stages and streams as ``primary · lanes · open``, the
+    rest as written (a linked parameter's own name, ``sentri_share``, becomes ``Sentri
+    share``)."""
     parts = key_path.split(".")
+    if len(parts) == 4 and parts[0] == "streams" and parts[2] == "arrivals":
+        name = stream_label(parts[1], scenario)
+        return f"{name} a day" if parts[3] == "per_day" else f"{name} an hour"
+    if len(parts) == 5 and parts[0] == "stages" and parts[2] == "service":
+        stage = stage_label(parts[1], scenario).removesuffix(" inspection")
+        who = stream_label(parts[3], scenario) if parts[3] != "default" else "every stream"
+        what = {"mean": "time", "median": "median time"}.get(parts[4], parts[4])
+        return f"{stage} inspection {what} of {_lower_first(who)}"
+    if len(parts) == 4 and parts[0] == "stages" and parts[2] == "visit":
+        who = _lower_first(stream_label(parts[3], scenario))
+        return f"Share of {who} sent to {_lower_first(stage_label(parts[1], scenario))}"
+    if len(parts) == 5 and parts[0] == "stages" and parts[2] == "lanes":
+        group = group_label(parts[1], parts[3], scenario)
+        return {
+            "lanes": f"{group}: lanes built",
+            "open": f"{group}: lanes open",
+            "booths_per_lane": f"{group}: booths per lane",
+        }.get(parts[4], f"{group}: {parts[4]}")
     if len(parts) >= 3 and parts[0] in {"stages", "streams"}:
         return " · ".join(parts[1:])
+    if len(parts) == 1 and "_" in key_path:
+        return _phrase(_words(key_path))
     return key_path
+
+
+def _lower_first(text: str) -> str:
+    """``General cars`` -> ``general cars``; ``SENTRI cars`` and ``Ready Lane`` stay."""
+    if len(text) > 1 and text[1].islower() and not text.startswith("Ready"):
+        return text[0].lower() + text[1:]
+    return text
 
 
 def clock_label(hour: float, days: bool = False) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from .io import PlotInputError, SweepData, SweepSource, is_grid, load_sweep
 from .style import (
@@ -136,8 +137,16 @@ def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> No
         ax.set_xlabel(label)
     else:
         ax.set_ylabel(label)
+    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
+    if base and data.is_numeric(parameter):  # demand: in the units of the change
+        label = f"{parameter_label(parameter)} (change from the scenario's {base:,.0f})"
+        if axis == "x":
+            ax.set_xlabel(label)
+        else:
+            ax.set_ylabel(label)
     if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
-        ticks = (values, [_format(v, "") for v in values])  # at the swept values
+        texts = [f"{v:,.0f}\n{v / base - 1:+.0%}" if base else _format(v, "") for v in values]
+        ticks = (values, texts)  # at the swept values
         if axis == "x":
             ax.set_xticks(*ticks)
         else:
@@ -201,7 +210,9 @@ def sweep_lines(
     ax.set_ylabel(axis_label(metric))
     if metric_label(metric)[1] in {"min", "travellers", "travellers/h"}:
         ax.set_ylim(bottom=0)
-    figure.suptitle(f"{metric_label(metric)[0]} of {stream}\nagainst {parameter_label(x)}")
+    figure.suptitle(
+        f"{metric_label(metric)[0]} of {_stream_name(stream)}\nagainst {parameter_label(x)}"
+    )
     if held:
         note += f" · {_fixed_text(held)}"
     ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
@@ -304,6 +315,31 @@ def sweep_heatmap(
     figure = new_figure(9, 6.5)
     ax = figure.add_subplot()
     name, unit = metric_label(metric)
+    if layout == "grid" and target is not None:
+        counts = _draw_verdicts(ax, data, points, results, x, y, target)
+        _param_axis(ax, data, x)
+        _param_axis(ax, data, y, "y")
+        ax.grid(False)
+        handles = [
+            Patch(facecolor=VERDICT_COLORS[v], edgecolor="#555555", label=f"{text} ({counts[v]})")
+            for v, text in (
+                ("met", f"met: whole 95% CI below {target:g} {unit}"),
+                ("undecided", "undecided: the CI holds the target"),
+                ("not met", f"not met: whole 95% CI above {target:g} {unit}"),
+            )
+        ]
+        figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5)
+        note = (
+            f"each cell: mean over replications [95% CI]; target {name.lower()} {target:g} {unit}"
+        )
+        figure.suptitle(
+            f"Where is the target met? {name} of {_stream_name(stream)}\n"
+            f"over {parameter_label(x)} and {parameter_label(y)}"
+        )
+        if held:
+            note += f" · {_fixed_text(held)}"
+        ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
+        return figure
     if layout == "grid":
         image, values, contour = _draw_grid(ax, data, points, results, x, y, target)
         note = "mean over replications in each cell"
@@ -329,11 +365,67 @@ def sweep_heatmap(
                 if side
                 else f"; no contour at the target {target:g} {unit}"
             )
-    figure.suptitle(f"{name} of {stream}\nover {parameter_label(x)} and {parameter_label(y)}")
+    figure.suptitle(
+        f"{name} of {_stream_name(stream)}\nover {parameter_label(x)} and {parameter_label(y)}"
+    )
     if held:
         note += f" · {_fixed_text(held)}"
     ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
     return figure
+
+
+VERDICT_COLORS = {"met": "#9ad8c2", "undecided": "#e6e6e6", "not met": "#f2b48c"}
+"""Cells of a sweep map by their verdict: light bluish green, grey, light vermillion (light
+tints of the Okabe–Ito colours, so that the values written on them stay legible)."""
+
+
+def _stream_name(stream: str) -> str:
+    from .style import stream_label
+
+    return stream_label(stream)
+
+
+def _draw_verdicts(
+    ax, data: SweepData, points, results, x: str, y: str, target: float
+) -> dict[str, int]:
+    """Grid cells coloured by whether the target is met by the whole 95% CI (the mesh, gid
+    ``cells``, holds 0 met, 1 undecided, 2 not met); the mean and interval written in each."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from ..findings import verdicts
+
+    xs = [v for v in data.values(x)[0] if any(data.value(p, x) == v for p in points)]
+    ys = [v for v in data.values(y)[0] if any(data.value(p, y) == v for p in points)]
+    verdict = verdicts({p: results[p] for p in points}, target)
+    code = {"met": 0, "undecided": 1, "not met": 2}
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for p in points:
+        grid[ys.index(data.value(p, y)), xs.index(data.value(p, x))] = code[verdict[p]]
+    cx = np.array([v if isinstance(v, float) else data.values(x)[0].index(v) for v in xs], float)
+    cy = np.array([v if isinstance(v, float) else data.values(y)[0].index(v) for v in ys], float)
+    cmap = ListedColormap([VERDICT_COLORS[k] for k in code]).with_extremes(bad="#ffffff")
+    mesh = ax.pcolormesh(
+        _edges(cx),
+        _edges(cy),
+        np.ma.masked_invalid(grid),
+        cmap=cmap,
+        norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3),
+        edgecolors="white",
+        linewidth=1.5,
+    )
+    mesh.set_gid("cells")
+    for p in points:
+        e = results[p]
+        vx, vy = cx[xs.index(data.value(p, x))], cy[ys.index(data.value(p, y))]
+        text = f"{e.mean:.3g}"
+        if not (math.isnan(e.ci_low) or math.isnan(e.ci_high)):
+            text += f"\n[{e.ci_low:.3g}, {e.ci_high:.3g}]"
+        ax.text(vx, vy, text, ha="center", va="center", fontsize=7.5, color="black")
+    if data.is_numeric(x):
+        ax.set_xticks(cx, [_format(v, "") for v in xs])
+    if data.is_numeric(y):
+        ax.set_yticks(cy, [_format(v, "") for v in ys])
+    return {k: sum(v == k for v in verdict.values()) for k in code}
 
 
 def _draw_grid(ax, data: SweepData, points, results, x: str, y: str, target: float | None):
@@ -451,6 +543,64 @@ def _draw_map(ax, data: SweepData, points, results, x: str, y: str, target: floa
     return dots, values, drawn
 
 
+@styled
+def tornado(sweep: SweepLike, metric: str = "wait_p95_min", stream: str = "all") -> Figure:
+    """For a one-at-a-time sweep: one bar per parameter from the lowest to the highest mean of
+    ``metric`` over its values (the others at the scenario's), the widest swing on top, the
+    value at the baseline as a line, and the parameter values at each end. Bars carry gids
+    ``bar:<parameter>``.
+
+    Raises:
+        PlotInputError: not a one-at-a-time sweep, or an unknown stream or metric.
+    """
+    from ..findings import tornado_swings
+
+    data = _sweep(sweep)
+    check_selection(data, stream, metric)
+    base = data.baseline()
+    if data.design != "one_at_a_time" or base is None:
+        raise PlotInputError(f"{data.origin}: a tornado chart needs a one-at-a-time sweep")
+    results = {p: e for p, e in data.result(stream, metric).items() if not math.isnan(e.mean)}
+    swings = tornado_swings(data, results)
+    figure = new_figure(10, 1.8 + 0.6 * max(len(swings), 1))
+    ax = figure.add_subplot()
+    centre = results[base].mean if base in results else math.nan
+    for i, (parameter, low, high) in enumerate(swings):
+        points = [
+            p
+            for p, v in data.points.items()
+            if p in results
+            and all(v[q] == data.points[base][q] for q in data.parameters if q != parameter)
+        ]
+        at_low = min(points, key=lambda p: results[p].mean)
+        at_high = max(points, key=lambda p: results[p].mean)
+        bar = ax.barh(i, high - low, left=low, color=OKABE_ITO["sky_blue"], height=0.55)
+        bar.patches[0].set_gid(f"bar:{parameter}")
+        for point, value, side in ((at_low, low, "right"), (at_high, high, "left")):
+            ax.annotate(
+                data.points[point][parameter],
+                (value, i),
+                xytext=(-4 if side == "right" else 4, 0),
+                textcoords="offset points",
+                ha=side,
+                va="center",
+                fontsize=8,
+            )
+    if not math.isnan(centre):
+        ax.axvline(centre, color="#333333", lw=1.2, gid="baseline")
+    ax.set_yticks(range(len(swings)), [parameter_label(p) for p, _, _ in swings])
+    ax.set_ylim(len(swings) - 0.5, -0.5)
+    ax.set_xlabel(axis_label(metric))
+    ax.margins(x=0.15)
+    ax.grid(axis="y", visible=False)
+    name = metric_label(metric)[0]
+    figure.suptitle(
+        f"Which input matters most? {name} of {_stream_name(stream)}\n"
+        "each input varied alone, the others at the scenario's values; line: the scenario"
+    )
+    return figure
+
+
 def plan_figures(
     data: SweepData, metric: str, stream: str, target: float | None
 ) -> tuple[list[tuple[str, str, Any]], list[str]]:
@@ -460,18 +610,28 @@ def plan_figures(
 
     check_selection(data, stream, metric)
     base = f"{slug(metric)}_{slug(stream)}"
-    what = f"{metric_label(metric)[0]} of {stream}"
+    who = _stream_name(stream)
+    what = f"{metric_label(metric)[0]} of {who[0].lower() + who[1:] if who[1:2].islower() else who}"
     p0 = parameter_label(data.parameters[0])
     p1 = parameter_label(data.parameters[1]) if len(data.parameters) > 1 else ""
     figures: list[tuple[str, str, Any]] = []
     notes: list[str] = []
     p = data.parameters
     if data.design == "one_at_a_time":
+        if len(p) > 1 and data.baseline() is not None:
+            figures.append(
+                (
+                    f"tornado_{base}",
+                    f"Which input matters most? {what}: the range over each input's values, the "
+                    "others at the scenario's (widest on top).",
+                    lambda: tornado(data, metric, stream),
+                )
+            )
         for parameter in p:
             figures.append(
                 (
                     f"sweep_{base}_{slug(parameter)}",
-                    f"{metric} of {stream} against {parameter}, the other parameters at the "
+                    f"{what} against {parameter_label(parameter)}, the other parameters at the "
                     "scenario's values (95% CI bands).",
                     lambda q=parameter: sweep_lines(data, metric, stream, x=q),
                 )
@@ -486,8 +646,8 @@ def plan_figures(
         figures.append(
             (
                 f"sweep_{base}{suffix}",
-                f"{metric} of {stream} against {p[0]}"
-                + (f", by {p[1]}" if len(p) > 1 else "")
+                f"How does it respond? {what} against {p0}"
+                + (f", by {p1}" if len(p) > 1 else "")
                 + f"{held}, with 95% confidence intervals.",
                 lambda f=fixed: sweep_lines(data, metric, stream, fixed=f),
             )
@@ -496,13 +656,12 @@ def plan_figures(
             figures.append(
                 (
                     f"sweep_map_{base}{suffix}",
-                    f"{what} over {p0} and {p1}{held}"
-                    + (
-                        f", with the contour where it equals {target:g}"
+                    (
+                        f"Where is the target met? {what} over {p0} and {p1}{held}: each cell "
+                        f"met, not met or undecided by its 95% CI against {target:g}."
                         if target is not None
-                        else ""
-                    )
-                    + ".",
+                        else f"{what} over {p0} and {p1}{held}."
+                    ),
                     lambda f=fixed: sweep_heatmap(data, metric, stream, target=target, fixed=f),
                 )
             )
