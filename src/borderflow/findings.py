@@ -488,7 +488,8 @@ def sweep_findings(
             from .plots.style import parameter_label
 
             sentences.append(
-                f"Of the parameters varied one at a time, {parameter_label(parameter)} moves "
+                "Of the parameters varied one at a time, "
+                f"{in_sentence(parameter_label(parameter))} moves "
                 f"it most: from {value(lo)} to {value(hi)} {unit_word} over its range."
             )
     return sentences

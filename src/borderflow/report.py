@@ -620,7 +620,7 @@ def _sweep_report(planned: Any) -> tuple[str, str, str]:
 
 
 def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str, str, str]:
-    from .findings import sweep_findings
+    from .findings import in_sentence, sweep_findings
     from .plots.style import axis_label, parameter_label, stream_label
 
     data = planned.data
@@ -648,8 +648,8 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
             )
         else:
             text = ", ".join(dict.fromkeys(p[parameter] for p in data.points.values()))
-        rows.append([_e(parameter), _e(text)])
-    body.append(_table(["parameter", "values"], rows))
+        rows.append([_e(parameter_label(parameter)), f"<code>{_e(parameter)}</code>", _e(text)])
+    body.append(_table(["parameter", "key", "values"], rows))
     design = {
         "grid": "every combination (grid)",
         "one_at_a_time": "one parameter at a time",
@@ -661,8 +661,14 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
     body.append(f'<p class="note">{_e(note)}</p>')
     target = planned.options.get("target")
 
+    base = data.baseline() if data.design == "one_at_a_time" else None
+
     def describe(point: str) -> str:
-        return ", ".join(f"{parameter_label(p)} {data.points[point][p]}" for p in data.parameters)
+        values = data.points[point]
+        shown = [p for p in data.parameters if base is None or values[p] != data.points[base][p]]
+        if not shown:
+            return "the scenario's values"
+        return ", ".join(f"{in_sentence(parameter_label(p))} {values[p]}" for p in shown)
 
     sentences: list[str] = []
     for stream in streams:

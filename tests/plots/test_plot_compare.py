@@ -40,10 +40,11 @@ FOLDERS = {
 @pytest.mark.parametrize("layout", sorted(FOLDERS))
 def test_hourly_profiles_overlay_base_and_each_alternative(layout: str, request) -> None:
     comparison_dir = request.getfixturevalue(layout)
-    figure = compare.hourly_wait_comparison(comparison_dir)
+    figure = compare.hourly_wait_comparison(comparison_dir, streams=STREAMS)
     panels = [ax for ax in figure.axes if ax.get_visible()]
     assert [ax.get_title(loc="left") for ax in panels] == ["General cars", "SENTRI cars"]
     colors = stream_colors(STREAMS)
+    hidden_by: dict[str, list[str]] = {}
     for ax, stream in zip(panels, STREAMS, strict=True):
         assert ax.get_ylabel() == "Mean wait (min)"
         assert ax.get_xlabel() == "Hour of arrival"
@@ -69,8 +70,17 @@ def test_hourly_profiles_overlay_base_and_each_alternative(layout: str, request)
             assert drawn[f"faster_primary:{stream}"].get_color() == colors[stream]
         notes = " ".join(t.get_text() for t in ax.texts)
         assert all(a in notes for a in hidden)
+        hidden_by[stream] = hidden
     general = {line.get_gid() for line in panels[0].get_lines()}
     assert "faster_primary:car_general" in general  # the change reaches general cars
+    # by default, a stream that every alternative leaves identical has no panel: it is named
+    unchanged = [s for s in STREAMS if len(hidden_by[s]) == len(ALTERNATIVES)]
+    default = compare.hourly_wait_comparison(comparison_dir)
+    titles = [ax.get_title(loc="left") for ax in default.axes if ax.get_visible()]
+    names = {"car_general": "General cars", "car_sentri": "SENTRI cars"}
+    assert titles == [names[s] for s in STREAMS if s not in unchanged]
+    for s in unchanged:
+        assert names[s] in default.get_suptitle()
 
 
 @pytest.mark.parametrize("layout", sorted(FOLDERS))

@@ -9,6 +9,7 @@ significant) and, for the hourly profiles, the run folders written beside it.
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,9 @@ def hourly_wait_comparison(
     """Mean wait by hour of arrival, one panel per stream: the base (grey) and each alternative
     (in the stream's colour, one line style each), with 95% CI bands, from the ``hourly.csv`` of
     the runs in the comparison's folders. Lines carry gids ``<scenario>:<stream>``, the base's
-    ``base:<stream>``.
+    ``base:<stream>``. An alternative identical to the base hour for hour is not drawn (it
+    would hide under the base) but named above the panel; without ``streams``, a stream that
+    every alternative leaves identical gets no panel and is named in the title.
 
     Raises:
         PlotInputError: the comparison directory holds no run of the base or of an alternative.
@@ -77,16 +80,29 @@ def hourly_wait_comparison(
     runs = [("base", data.base), *data.alternatives.items()]
     all_streams = list(dict.fromkeys(s for _, run in runs for s in run.streams))
     colors = stream_colors(all_streams)
-    streams = streams or [s for s in data.base.streams if s in all_streams]
+    series = {name: run.hourly(value) for name, run in runs}
+    scenario = data.base.meta.get("scenario") or {}
+    unchanged: list[str] = []
+    if streams is None:
+        # a stream no alternative changes, hour by hour, gets no panel of its own: it is named
+        streams = []
+        for s in data.base.streams:
+            if s not in all_streams:
+                continue
+            base_s = series["base"].get(s)
+            same = base_s is not None and all(
+                series[n].get(s) is not None and _same(series[n][s], base_s) for n, _ in runs[1:]
+            )
+            (unchanged if same else streams).append(s)
+        if not streams:
+            streams, unchanged = unchanged, []
     columns = 2 if len(streams) > 1 else 1
     rows = math.ceil(len(streams) / columns)
-    figure = new_figure(11 if columns == 2 else 9, 1.6 + 2.6 * rows)
+    figure = new_figure(11 if columns == 2 else 9, 1.8 + 2.6 * rows)
     axes = figure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
     first, last = data.base.counted_hours
     for _, run in runs:
         first, last = min(first, run.counted_hours[0]), max(last, run.counted_hours[1])
-    series = {name: run.hourly(value) for name, run in runs}
-    scenario = data.base.meta.get("scenario") or {}
     for ax, stream in zip(axes, streams, strict=False):
         same = []
         base_series = series["base"].get(stream)
@@ -116,13 +132,13 @@ def hourly_wait_comparison(
                 gid=f"{name}:{stream}",
             )
         if same:
-            ax.text(
-                0.99,
-                0.97,
+            ax.text(  # above the panel, clear of the legend and the lines
+                1.0,
+                1.01,
                 "same as the base: " + ", ".join(same),
                 transform=ax.transAxes,
                 ha="right",
-                va="top",
+                va="bottom",
                 fontsize=7.5,
                 color="#444444",
             )
@@ -141,7 +157,17 @@ def hourly_wait_comparison(
     reps = data.base.replications
     figure.suptitle(
         f"Mean wait by hour of arrival: base and alternatives\nbase: {data.base.name} · "
-        f"{reps} replication{'s' if reps != 1 else ''} each; band: 95% CI",
+        f"{reps} replication{'s' if reps != 1 else ''} each; band: 95% CI"
+        + (
+            "\n"
+            + textwrap.fill(
+                "the same in every alternative (no panel): "
+                + ", ".join(stream_label(s, scenario) for s in unchanged),
+                90 if columns == 1 else 120,
+            )
+            if unchanged
+            else ""
+        ),
         fontsize=11,
     )
     return figure
@@ -255,8 +281,12 @@ def metric_changes(
         f"What each alternative changes, against {base}\n"
         "alternative − base, with its 95% confidence interval; left of 0: lower than the base"
         + (
-            "\nunchanged in every replication (not drawn): "
-            + ", ".join(stream_label(s, spec) for s in unchanged)
+            "\n"
+            + textwrap.fill(
+                "unchanged in every replication (not drawn): "
+                + ", ".join(stream_label(s, spec) for s in unchanged),
+                120,
+            )
             if unchanged
             else ""
         ),

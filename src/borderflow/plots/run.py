@@ -15,6 +15,7 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .io import RunData, RunSource, load_run
 from .style import (
@@ -532,13 +533,13 @@ def share_waiting_over(run: RunLike, thresholds: tuple[float, ...] = (30.0, 60.0
         ax.set_ylabel("Share of travellers (%)")
         ax.set_title(f"Waited more than {threshold:g} minutes", loc="left", fontsize=10)
         if never:
-            ax.text(
-                0.99,
-                0.95,
-                "never: " + ", ".join(never),
+            ax.text(  # above the panel, clear of the lines
+                1.0,
+                1.01,
+                "none waited that long: " + ", ".join(never),
                 transform=ax.transAxes,
                 ha="right",
-                va="top",
+                va="bottom",
                 fontsize=8,
                 color="#444444",
             )
@@ -636,6 +637,7 @@ def lanes_needed(run: RunLike, utilization: float = 0.85) -> Figure:
             color="#444444",
         )
         ax.set_ylim(0, max(total_lanes, float(planned.max())) * 1.2 + 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("Lanes")
         set_clock_axis(ax, 0, 24, "Hour of the day")
     for ax in axes[len(pools) :]:
@@ -712,25 +714,23 @@ def input_output(run: RunLike, replication: int | None = None) -> Figure:
         began = np.sort(arrays["start_min"][mine][~np.isnan(arrays["start_min"][mine])])
         # counted from the start of the counted period: those in line then start the count
         before = int((arrived < start).sum() - (began < start).sum())
-        a = arrived[(arrived >= start) & (arrived < end)]
-        b = began[(began >= start) & (began < end)]
-        ax.step(
-            np.concatenate([[start], a, [end]]) / 60,
-            np.concatenate([[0], np.arange(1, len(a) + 1), [len(a)]]) + before,
-            where="post",
-            color=colors[stream],
-            lw=1.6,
-            gid=f"arrivals:{stream}",
-        )
-        ax.step(
-            np.concatenate([[start], b, [end]]) / 60,
-            np.concatenate([[0], np.arange(1, len(b) + 1), [len(b)]]),
-            where="post",
-            color=colors[stream],
-            lw=1.6,
-            ls="--",
-            gid=f"started:{stream}",
-        )
+        t = np.arange(start, end + 0.5, 1.0)  # every minute
+        in_ = np.searchsorted(arrived[arrived >= start], t, side="right") + before
+        out = np.searchsorted(began[began >= start], t, side="right")
+        ax.fill_between(t / 60, out, in_, color=colors[stream], alpha=0.3, lw=0)
+        ax.plot(t / 60, in_, color=colors[stream], lw=1.6, gid=f"arrivals:{stream}")
+        ax.plot(t / 60, out, color=colors[stream], lw=1.6, ls="--", gid=f"started:{stream}")
+        gap = in_ - out
+        k = int(np.argmax(gap))
+        if gap[k] > 0:
+            ax.annotate(
+                f"most in line: {gap[k]:,} at {int(t[k] // 60) % 24:02d}:{int(t[k] % 60):02d}",
+                (t[k] / 60, (in_[k] + out[k]) / 2),
+                xytext=(12, -18),
+                textcoords="offset points",
+                fontsize=8,
+                arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.8},
+            )
         ax.set_title(stream_label(stream, scenario), loc="left", fontsize=10)
         ax.set_ylabel("Travellers (cumulative)")
         ax.set_ylim(bottom=0)
@@ -745,8 +745,9 @@ def input_output(run: RunLike, replication: int | None = None) -> Figure:
     handles = [
         Line2D([], [], color=NEUTRAL, lw=1.6, label="arrived (joined the line)"),
         Line2D([], [], color=NEUTRAL, lw=1.6, ls="--", label="reached the booth"),
+        Patch(color=NEUTRAL, alpha=0.4, label="in line (the gap)"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8.5)
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5)
     figure.suptitle(
         "Input–output diagram: arrivals and inspections started\n"
         f"{data.name} · replication {chosen}; vertical gap: travellers in line, horizontal gap: "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -211,12 +212,18 @@ def sweep_lines(
     if metric_label(metric)[1] in {"min", "travellers", "travellers/h"}:
         ax.set_ylim(bottom=0)
     figure.suptitle(
-        f"{metric_label(metric)[0]} of {_stream_name(stream)}\nagainst {parameter_label(x)}"
+        f"{metric_label(metric)[0]} of {_stream_name(stream)}\nagainst {_in(parameter_label(x))}"
     )
     if held:
         note += f" · {_fixed_text(held)}"
-    ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
+    ax.set_title(textwrap.fill(note, 150), fontsize=9, fontweight="normal", loc="left")
     return figure
+
+
+def _in(label: str) -> str:
+    from ..findings import in_sentence
+
+    return in_sentence(label)
 
 
 def _draw_lines(ax, data: SweepData, points, results, x: str, by: str | None) -> None:
@@ -334,7 +341,7 @@ def sweep_heatmap(
         )
         figure.suptitle(
             f"Where is the target met? {name} of {_stream_name(stream)}\n"
-            f"over {parameter_label(x)} and {parameter_label(y)}"
+            f"over {_in(parameter_label(x))} and {_in(parameter_label(y))}"
         )
         if held:
             note += f" · {_fixed_text(held)}"
@@ -366,7 +373,8 @@ def sweep_heatmap(
                 else f"; no contour at the target {target:g} {unit}"
             )
     figure.suptitle(
-        f"{name} of {_stream_name(stream)}\nover {parameter_label(x)} and {parameter_label(y)}"
+        f"{name} of {_stream_name(stream)}\n"
+        f"over {_in(parameter_label(x))} and {_in(parameter_label(y))}"
     )
     if held:
         note += f" · {_fixed_text(held)}"
@@ -380,9 +388,11 @@ tints of the Okabe–Ito colours, so that the values written on them stay legibl
 
 
 def _stream_name(stream: str) -> str:
+    """A stream's display name inside a title: ``general cars``, ``SENTRI cars``."""
+    from ..findings import in_sentence
     from .style import stream_label
 
-    return stream_label(stream)
+    return in_sentence(stream_label(stream))
 
 
 def _draw_verdicts(
@@ -543,6 +553,17 @@ def _draw_map(ax, data: SweepData, points, results, x: str, y: str, target: floa
     return dots, values, drawn
 
 
+def _change(data: SweepData, point: str, parameter: str) -> str:
+    """A point's value of a parameter, with its change from the scenario's value for demand
+    (``18,000 (+10%)``)."""
+    text = data.points[point][parameter]
+    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
+    value = data.value(point, parameter)
+    if base and isinstance(value, float):
+        return f"{value:,.0f} ({value / base - 1:+.0%})"
+    return text
+
+
 @styled
 def tornado(sweep: SweepLike, metric: str = "wait_p95_min", stream: str = "all") -> Figure:
     """For a one-at-a-time sweep: one bar per parameter from the lowest to the highest mean of
@@ -576,27 +597,31 @@ def tornado(sweep: SweepLike, metric: str = "wait_p95_min", stream: str = "all")
         at_high = max(points, key=lambda p: results[p].mean)
         bar = ax.barh(i, high - low, left=low, color=OKABE_ITO["sky_blue"], height=0.55)
         bar.patches[0].set_gid(f"bar:{parameter}")
-        for point, value, side in ((at_low, low, "right"), (at_high, high, "left")):
-            ax.annotate(
-                data.points[point][parameter],
-                (value, i),
-                xytext=(-4 if side == "right" else 4, 0),
-                textcoords="offset points",
-                ha=side,
-                va="center",
-                fontsize=8,
-            )
+        ends = (_change(data, at_low, parameter), _change(data, at_high, parameter))
+        text = f"{ends[0]} → {ends[1]}" if high > low else "no change over its values"
+        ax.annotate(
+            text,
+            (high, i),
+            xytext=(5, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8,
+        )
     if not math.isnan(centre):
         ax.axvline(centre, color="#333333", lw=1.2, gid="baseline")
     ax.set_yticks(range(len(swings)), [parameter_label(p) for p, _, _ in swings])
     ax.set_ylim(len(swings) - 0.5, -0.5)
     ax.set_xlabel(axis_label(metric))
-    ax.margins(x=0.15)
+    ax.margins(x=0.2)
+    if metric_label(metric)[1] == "min":
+        ax.set_xlim(left=0)
     ax.grid(axis="y", visible=False)
     name = metric_label(metric)[0]
     figure.suptitle(
         f"Which input matters most? {name} of {_stream_name(stream)}\n"
-        "each input varied alone, the others at the scenario's values; line: the scenario"
+        "each input varied alone, the others at the scenario's values; line: the scenario; "
+        "labels: the input's values at the ends of its bar"
     )
     return figure
 
