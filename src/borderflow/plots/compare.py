@@ -90,10 +90,10 @@ def hourly_wait_comparison(
             if s not in all_streams:
                 continue
             base_s = series["base"].get(s)
-            same = base_s is not None and all(
+            identical = base_s is not None and all(
                 series[n].get(s) is not None and _same(series[n][s], base_s) for n, _ in runs[1:]
             )
-            (unchanged if same else streams).append(s)
+            (unchanged if identical else streams).append(s)
         if not streams:
             streams, unchanged = unchanged, []
     columns = 2 if len(streams) > 1 else 1
