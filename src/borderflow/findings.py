@@ -478,9 +478,17 @@ def sweep_findings(
         sentences.append(
             f"{len(met)} of the {len(verdict)} points meet the target of {target:g} {unit_word} "
             f"with their whole 95% confidence interval below it, {len(missed)} miss it"
-            + (f" and {open_} are undecided (the interval holds the target)" if open_ else "")
+            + (
+                f" and {open_} {'is' if open_ == 1 else 'are'} undecided (the interval holds "
+                "the target)"
+                if open_
+                else ""
+            )
             + "."
         )
+        where = _met_by_level(data, verdict)
+        if where:
+            sentences.append(where)
     if data.design == "one_at_a_time" and len(data.parameters) > 1:
         swings = tornado_swings(data, results)
         if swings:
@@ -493,6 +501,49 @@ def sweep_findings(
                 f"it most: from {value(lo)} to {value(hi)} {unit_word} over its range."
             )
     return sentences
+
+
+def _met_by_level(data: SweepData, verdict: dict[str, str]) -> str:
+    """On a grid of two numeric parameters: for each value of the second, the values of the
+    first that meet the target (``at +10%: from 14 up``), in one sentence; empty otherwise."""
+    from .plots.style import parameter_label
+
+    if data.design != "grid" or len(data.parameters) != 2:
+        return ""
+    first, second = data.parameters
+    if not (data.is_numeric(first) and data.is_numeric(second)):
+        return ""
+    xs = data.values(first)[0]
+    parts = []
+    for level in data.values(second)[0]:
+        met = sorted(
+            data.value(p, first)
+            for p, v in verdict.items()
+            if v == "met" and data.value(p, second) == level
+        )
+        chosen = [p for p in verdict if data.value(p, second) == level]
+        if len(chosen) != len(xs):
+            return ""
+        if not met:
+            text = "none"
+        elif met == xs[len(xs) - len(met) :]:
+            text = f"from {met[0]:g} up" if len(met) < len(xs) else "all"
+        elif met == xs[: len(met)]:
+            text = f"up to {met[-1]:g}"
+        else:
+            text = ", ".join(f"{v:g}" for v in met)
+        parts.append(f"{_level(data, second, level)}: {text}")
+    return (
+        f"Values of {in_sentence(parameter_label(first))} that meet it, by "
+        f"{in_sentence(parameter_label(second))}: " + "; ".join(parts) + "."
+    )
+
+
+def _level(data: SweepData, parameter: str, value: float) -> str:
+    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
+    if base:
+        return f"{value:,.0f} ({value / base - 1:+.0%})"
+    return f"{value:g}"
 
 
 def tornado_swings(data: SweepData, results: dict[str, Estimate]) -> list[tuple[str, float, float]]:

@@ -668,7 +668,7 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
         shown = [p for p in data.parameters if base is None or values[p] != data.points[base][p]]
         if not shown:
             return "the scenario's values"
-        return ", ".join(f"{in_sentence(parameter_label(p))} {values[p]}" for p in shown)
+        return ", ".join(f"{in_sentence(parameter_label(p))} = {values[p]}" for p in shown)
 
     sentences: list[str] = []
     for stream in streams:

@@ -170,3 +170,22 @@ def test_display_names_default_and_from_label_keys(tmp_path: Path) -> None:
     result = run(EXAMPLE, replications=1, overrides=["streams.car_general.label=Cars, main lanes"])
     assert result.scenario.streams["car_general"].label == "Cars, main lanes"
     assert "Cars, main lanes" in " ".join(Page(build_report(result)).text)
+
+
+def test_sweep_findings_count_the_points_that_meet_the_target(sweep_dir: Path) -> None:
+    from borderflow.findings import sweep_findings
+    from borderflow.plots.io import read_sweep
+
+    data = read_sweep(sweep_dir)
+    results = data.result("car_general", "wait_p95_min")
+    target = sorted(e.mean for e in results.values())[2]
+    sentences = sweep_findings(data, "wait_p95_min", "car_general", target, lambda p: p)
+    found = verdicts(results, target)
+    met = sum(v == "met" for v in found.values())
+    assert f"{met} of the 6 points meet the target" in sentences[1]
+    low = min(results, key=lambda p: results[p].mean)
+    assert f"({low})" in sentences[0]  # where the metric is lowest
+    # for each demand, the inspection times that meet it
+    assert sentences[2].startswith("Values of primary inspection time of general cars")
+    for demand in ("1,500 (+0%)", "1,800 (+20%)"):
+        assert demand in sentences[2]

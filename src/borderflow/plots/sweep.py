@@ -31,6 +31,7 @@ from .style import (
     axis_label,
     binned_norm,
     is_dark,
+    is_minutes,
     metric_label,
     new_figure,
     parameter_label,
@@ -323,7 +324,7 @@ def sweep_heatmap(
     ax = figure.add_subplot()
     name, unit = metric_label(metric)
     if layout == "grid" and target is not None:
-        counts = _draw_verdicts(ax, data, points, results, x, y, target)
+        counts = _draw_verdicts(ax, data, points, results, x, y, target, metric)
         _param_axis(ax, data, x)
         _param_axis(ax, data, y, "y")
         ax.grid(False)
@@ -396,7 +397,7 @@ def _stream_name(stream: str) -> str:
 
 
 def _draw_verdicts(
-    ax, data: SweepData, points, results, x: str, y: str, target: float
+    ax, data: SweepData, points, results, x: str, y: str, target: float, metric: str = ""
 ) -> dict[str, int]:
     """Grid cells coloured by whether the target is met by the whole 95% CI (the mesh, gid
     ``cells``, holds 0 met, 1 undecided, 2 not met); the mean and interval written in each."""
@@ -424,13 +425,25 @@ def _draw_verdicts(
         linewidth=1.5,
     )
     mesh.set_gid("cells")
+    from ..findings import minutes
+
+    def fmt(v: float) -> str:
+        return minutes(v) if is_minutes(metric) else f"{v:.3g}"
+
     for p in points:
         e = results[p]
         vx, vy = cx[xs.index(data.value(p, x))], cy[ys.index(data.value(p, y))]
-        text = f"{e.mean:.3g}"
+        ax.text(vx, vy, fmt(e.mean), ha="center", va="bottom", fontsize=9.5, color="black")
         if not (math.isnan(e.ci_low) or math.isnan(e.ci_high)):
-            text += f"\n[{e.ci_low:.3g}, {e.ci_high:.3g}]"
-        ax.text(vx, vy, text, ha="center", va="center", fontsize=7.5, color="black")
+            ax.text(
+                vx,
+                vy,
+                f"[{fmt(e.ci_low)}, {fmt(e.ci_high)}]",
+                ha="center",
+                va="top",
+                fontsize=7.5,
+                color="#333333",
+            )
     if data.is_numeric(x):
         ax.set_xticks(cx, [_format(v, "") for v in xs])
     if data.is_numeric(y):
