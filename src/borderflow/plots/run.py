@@ -366,7 +366,8 @@ def utilization_heatmap(run: RunLike) -> Figure:
     set_clock_axis(ax, first, last, "Hour of the day")
     ax.set_ylabel("Lane group")
     bar = figure.colorbar(image, ax=ax, pad=0.01, fraction=0.04, ticks=np.linspace(0, 1, 6))
-    bar.set_label("Utilisation (occupied / staffed booth time)")
+    bar.ax.set_yticklabels([f"{v:.0%}" for v in np.linspace(0, 1, 6)])
+    bar.set_label("Utilisation (share of staffed booth time occupied)")
     figure.suptitle("Lane utilisation by hour")
     ax.set_title(
         f"{_subtitle(data)} · numbers: lanes open; grey: no booth staffed",
