@@ -189,3 +189,11 @@ def test_sweep_findings_count_the_points_that_meet_the_target(sweep_dir: Path) -
     assert sentences[2].startswith("Values of primary inspection time of general cars")
     for demand in ("1,500 (+0%)", "1,800 (+20%)"):
         assert demand in sentences[2]
+
+
+def test_the_findings_and_the_money_come_first(run_dir: Path, costed_comparison) -> None:
+    for text in (build_report(run_dir), build_report(costed_comparison)):
+        first = text.index('<section class="findings">')
+        money_at = max(text.find("What the waiting costs"), text.find("What the change is worth"))
+        assert first < money_at < text.index("<h2>Headline results</h2>")
+        assert text.index("<h2>Headline results</h2>") < text.index("<h2>Figures</h2>")
