@@ -19,9 +19,9 @@ trap 'rm -rf "$work"' EXIT
 # the counted one (the scenario's volumes are 2019 averages over 365 days).
 "$bf" run scenarios/san_ysidro_weekday.yaml -r "$reps" --trace --annualize 365 -q -o "$work/run"
 # Against CBP's observed waits: weekdays of January and February, less the 5 minutes CBP's
-# Bluetooth readers show with no queue (data/README.md).
+# Bluetooth readers show with no queue (1.3 for pedestrian Ready lanes; data/README.md).
 "$bf" plot "$work/run" --observed data/cbp_san_ysidro_hourly_waits_jan-apr.csv \
-    --observed-offset 5 --observed-months 1-2 --observed-weekdays 0-4
+    --observed-offset 5,ped_ready_min=1.3 --observed-months 1-2 --observed-weekdays 0-4
 "$bf" animate "$work/run" -o "$work/plaza.html"
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$chromium" ]; then

@@ -8,6 +8,7 @@ the function it calls behave the same. This module imports only the standard lib
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from . import defaults
@@ -454,11 +455,11 @@ def _figure_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--observed-offset",
-        type=finite,
+        type=_offsets,
         default=0.0,
         metavar="MIN",
         help="minutes of each observed wait that are not queueing, subtracted (CBP's "
-        "no-queue time, about 5 at San Ysidro; default 0)",
+        "no-queue time, about 5 at San Ysidro; default 0); by column as 5,ped_ready_min=1.3",
     )
     parser.add_argument(
         "--reporting-hour",
@@ -476,6 +477,24 @@ def _figure_options(parser: argparse.ArgumentParser) -> None:
         metavar="D",
         help="observed rows: weekdays, 0 = Monday: e.g. 0-4",
     )
+
+
+def _offsets(text: str) -> float | dict[str, float]:
+    """``5`` or ``5,ped_ready_min=1.3``: minutes for every column, or by column (an argparse
+    type)."""
+    out: dict[str, float] = {}
+    try:
+        for item in text.split(","):
+            column, _, value = item.rpartition("=")
+            minutes = float(value)
+            if not math.isfinite(minutes) or minutes < 0:
+                raise ValueError
+            out[column.strip()] = minutes
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected minutes like 5 or 5,ped_ready_min=1.3, not {text!r}"
+        ) from None
+    return out[""] if list(out) == [""] else out
 
 
 def _days(text: str) -> tuple[int, ...]:

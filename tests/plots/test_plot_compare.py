@@ -68,7 +68,7 @@ def test_hourly_profiles_overlay_base_and_each_alternative(layout: str, request)
         assert legend == ["base", *[a for a in ALTERNATIVES if a not in hidden]]
         if "faster_primary" not in hidden:
             assert drawn[f"faster_primary:{stream}"].get_color() == colors[stream]
-        notes = " ".join(t.get_text() for t in ax.texts)
+        notes = ax.get_legend().get_title().get_text().replace("\n", " ")
         assert all(a in notes for a in hidden)
         hidden_by[stream] = hidden
     general = {line.get_gid() for line in panels[0].get_lines()}

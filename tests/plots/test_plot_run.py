@@ -343,6 +343,15 @@ def test_observed_waits_against_simulated_with_the_cbp_options(
     moved = lines(later.axes[0], "simulated")["car_general"].get_xdata()
     shifted = [(h + 0.5 + np.nan_to_num(expected[h]) / 60) % 24 for h in sorted(expected)]
     assert sorted(moved) == pytest.approx(sorted(shifted))
+    # the no-queue offset by column: SENTRI's readers show less than the general lanes'
+    by_column = run.observed_waits(
+        run_dir, str(observed), offset_min={"": 5, "pov_sentri_min": 1}, weekdays=(0, 1)
+    )
+    assert lines(by_column.axes[1], "observed")["car_sentri"].get_ydata()[4] == 5.0
+    assert lines(by_column.axes[0], "observed")["car_general"].get_ydata()[0] == 5.0
+    from borderflow.arguments import _offsets
+
+    assert _offsets("5") == 5.0 and _offsets("5,ped_ready_min=1.3") == {"": 5, "ped_ready_min": 1.3}
     planned = plan(run_dir, observed=str(observed))
     assert planned.figures[-1].name == "observed_waits"
 

@@ -73,8 +73,9 @@ class ObservedWaits:
 
     path: str | Path
     """CSV of observed mean waits: ``month, weekday, hour`` and a column per lane type."""
-    offset_min: float = 0.0
-    """Minutes of each observed wait that are not queueing (CBP's no-queue time)."""
+    offset_min: float | dict[str, float] = 0.0
+    """Minutes of each observed wait that are not queueing (CBP's no-queue time): one number,
+    or minutes by column (``""``: the other columns)."""
     reporting: str = "arrival"
     """``arrival``: by hour of arrival; ``booth``: by the hour the booth is reached (CBP's)."""
     months: tuple[int, ...] | None = None
@@ -233,7 +234,7 @@ def _run_plan(data: RunData, observed: ObservedWaits | None) -> Plan:
             PlannedFigure(
                 "observed_waits",
                 "Does the model reproduce what travellers saw? Simulated against observed mean "
-                f"waits by hour (observed less {o.offset_min:g} minutes of no-queue time).",
+                "waits by hour (observed less the minutes its readers show with no queue).",
                 lambda: run.observed_waits(
                     data, str(o.path), o.offset_min, o.reporting, o.months, o.weekdays
                 ),

@@ -131,22 +131,18 @@ def hourly_wait_comparison(
                 label=name if name == "base" else _short_name(data, name),
                 gid=f"{name}:{stream}",
             )
-        if same:
-            ax.text(  # above the panel, clear of the legend and the lines
-                1.0,
-                1.01,
-                "same as the base: " + ", ".join(same),
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
-                fontsize=7.5,
-                color="#444444",
-            )
         ax.set_title(stream_label(stream, scenario), loc="left", fontsize=10, color=colors[stream])
         ax.set_ylabel("Mean wait (min)")
         ax.set_ylim(bottom=0)
         set_clock_axis(ax, first, last, "Hour of arrival")
-        ax.legend(loc="upper left", fontsize=8)
+        legend = ax.legend(
+            loc="upper left",
+            fontsize=8,
+            title=textwrap.fill("same as the base: " + ", ".join(same), 45) if same else None,
+            title_fontsize=7.5,
+            alignment="left",
+        )
+        legend.set_gid("legend")
     for ax in axes[len(streams) :]:
         ax.set_visible(False)
     for i, ax in enumerate(axes[: len(streams)]):

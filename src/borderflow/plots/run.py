@@ -15,7 +15,7 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .io import RunData, RunSource, load_run
 from .style import (
@@ -174,6 +174,7 @@ def wait_distribution(run: RunLike, streams: list[str] | None = None) -> Figure:
     ax.set_xlabel("Wait to reach primary inspection (min)")
     ax.set_ylabel("Share of travellers who waited at most this long")
     ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(left=0)
     figure.suptitle("Distribution of waits by stream")
     ax.set_title(f"{_subtitle(data)}\n{note}", fontsize=9, fontweight="normal", loc="left")
@@ -370,7 +371,7 @@ def utilization_heatmap(run: RunLike) -> Figure:
     bar.set_label("Utilisation (share of staffed booth time occupied)")
     figure.suptitle("Lane utilisation by hour")
     ax.set_title(
-        f"{_subtitle(data)} · numbers: lanes open; grey: no booth staffed",
+        f"{_subtitle(data)}\nnumbers: lanes open; grey: no booth staffed",
         fontsize=9,
         fontweight="normal",
         loc="left",
@@ -762,7 +763,7 @@ def input_output(run: RunLike, replication: int | None = None) -> Figure:
 def observed_waits(
     run: RunLike,
     observed: str,
-    offset_min: float = 0.0,
+    offset_min: float | dict[str, float] = 0.0,
     reporting: str = "arrival",
     months: tuple[int, ...] | None = None,
     weekdays: tuple[int, ...] | None = None,
@@ -774,7 +775,8 @@ def observed_waits(
     or give ``columns``: stream -> column).
 
     The CBP convention: the observed wait includes a few minutes that are not queueing (the
-    drive between its readers), ``offset_min`` is subtracted from it; CBP reports a wait at the
+    drive between its readers), ``offset_min`` is subtracted from it (one number, or minutes
+    by column, ``""`` for the others: pedestrian Ready lanes show less); CBP reports a wait at the
     hour it is posted, when the traveller reaches the booth, ``reporting='booth'`` draws each
     simulated hour at the time its travellers reached the booth (the hour of arrival plus its
     mean wait) instead of the hour of arrival. Lines carry gids ``simulated:<stream>`` and
@@ -816,7 +818,8 @@ def observed_waits(
     for ax, stream in zip(axes, streams, strict=False):
         waits = _observed_by_hour(observed, matched[stream], months, weekdays)
         series = means.get(stream)
-        target = np.clip(waits - offset_min, 0, None)
+        offset = _offset(offset_min, matched[stream])
+        target = np.clip(waits - offset, 0, None)
         ax.plot(
             np.arange(24) + 0.5,
             target,
@@ -847,7 +850,10 @@ def observed_waits(
                 f"ci:{stream}",
             )
         ax.set_title(
-            f"{stream_label(stream, scenario)} · {matched[stream]}", loc="left", fontsize=9.5
+            f"{stream_label(stream, scenario)} · {matched[stream]}"
+            + (f" less {offset:g} min" if offset else ""),
+            loc="left",
+            fontsize=9.5,
         )
         ax.set_ylabel("Mean wait (min)")
         ax.set_ylim(bottom=0)
@@ -874,7 +880,7 @@ def observed_waits(
             marker="o",
             ms=3.5,
             lw=1.2,
-            label=f"observed, less {offset_min:g} min",
+            label="observed, less the no-queue offset",
         ),
         Line2D([], [], color=NEUTRAL, lw=2, label="simulated mean (band: 95% CI)"),
     ]
@@ -889,6 +895,13 @@ def observed_waits(
         fontsize=11,
     )
     return figure
+
+
+def _offset(offset: float | dict[str, float], column: str) -> float:
+    """The no-queue minutes of one column: its own, else the ``""`` entry, else 0."""
+    if isinstance(offset, dict):
+        return float(offset.get(column, offset.get("", 0.0)))
+    return float(offset)
 
 
 def _observed_by_hour(

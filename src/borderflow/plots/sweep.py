@@ -245,7 +245,13 @@ def _draw_lines(ax, data: SweepData, points, results, x: str, by: str | None) ->
             ax.fill_between(
                 pos, low, high, where=ok, color=color, alpha=0.18, lw=0, gid=f"ci:{group}"
             )
-        label = None if by is None else _format(group, data.values(by)[1])
+        base = data.scenario_value(by) if by is not None and ".arrivals." in by else None
+        if by is None:
+            label = None
+        elif base and isinstance(group, float):
+            label = f"{group:,.0f} ({group / base - 1:+.0%})"
+        else:
+            label = _format(group, data.values(by)[1])
         ax.plot(pos, mean, color=color, marker="o", ms=5, label=label, gid=f"line:{group}")
     if by:
         unit = data.values(by)[1]
@@ -633,8 +639,9 @@ def tornado(sweep: SweepLike, metric: str = "wait_p95_min", stream: str = "all")
     name = metric_label(metric)[0]
     figure.suptitle(
         f"Which input matters most? {name} of {_stream_name(stream)}\n"
-        "each input varied alone, the others at the scenario's values; line: the scenario; "
-        "labels: the input's values at the ends of its bar"
+        "each input varied alone, the others at the scenario's values (line)\n"
+        "labels: the input's values at the two ends of its bar",
+        fontsize=11,
     )
     return figure
 
