@@ -37,6 +37,14 @@ fi
 "$bf" compare scenarios/san_ysidro_weekday.yaml scenarios/san_ysidro_more_stacked_booths.yaml \
     scenarios/san_ysidro_rfid.yaml scenarios/san_ysidro/sentri_growth.yaml \
     -r "$reps" -q -o "$work/compare" --plot
+# The first screen of its report: the findings, then what each change is worth.
+"$bf" report "$work/compare" -o "$work/compare.html"
+if [ -n "$chromium" ]; then
+    "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$work/profile" --virtual-time-budget=5000 --window-size=1180,1000 \
+        --screenshot="$work/report.png" "file://$work/compare.html" 2>/dev/null
+fi
 
 # A sweep: how fast must general-lane inspection be to keep the 95th percentile wait of general
 # cars under 30 minutes, as their demand grows?
@@ -73,4 +81,5 @@ cp "$work"/compare/plots/*.png "$out/"
 cp "$work"/sweep/plots/*.png "$out/"
 cp "$work"/oat/plots/tornado_*.png "$out/"
 if [ -f "$work/plaza.png" ]; then cp "$work/plaza.png" "$out/plaza.png"; fi
+if [ -f "$work/report.png" ]; then cp "$work/report.png" "$out/report_first_screen.png"; fi
 ls -l "$out"

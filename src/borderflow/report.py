@@ -41,6 +41,7 @@ h3 { font-size: 16px; margin: 18px 0 6px; }
 .note { font-size: 13px; }
 .warning { border-left: 4px solid #D55E00; background: #fff4ec; padding: 8px 12px; }
 table { border-collapse: collapse; margin: 8px 0 14px; font-size: 14px; }
+.wide { overflow-x: auto; }
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left;
          vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
@@ -152,7 +153,7 @@ def _table(
 ) -> str:
     """An HTML table; cells in ``rows`` are already HTML (escape text before)."""
     numeric = numeric or set()
-    out = ["<table><thead><tr>"]
+    out = ['<div class="wide"><table><thead><tr>']
     out += [f"<th{' class=num' if i in numeric else ''}>{_e(h)}</th>" for i, h in enumerate(head)]
     out.append("</tr></thead><tbody>")
     for row in rows:
@@ -160,7 +161,7 @@ def _table(
         out.append('<tr class="total">' if total else "<tr>")
         out += [f"<td{' class=num' if i in numeric else ''}>{c}</td>" for i, c in enumerate(row)]
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
