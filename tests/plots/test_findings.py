@@ -166,6 +166,15 @@ def test_display_names_default_and_from_label_keys(tmp_path: Path) -> None:
     assert group_label("primary", "ped_ready", scenario) == "Ready hall"
     assert stage_label("primary") == "Primary inspection"
     assert stage_label("secondary_ped") == "Secondary inspection (pedestrians)"
+    from borderflow.plots.style import is_share, parameter_label
+
+    assert is_share("stages.secondary.visit.car_general") and is_share("sentri_share")
+    assert not is_share("streams.car_general.arrivals.per_day")
+    assert parameter_label("streams.car_general.arrivals.per_day") == "General cars a day"
+    assert (
+        parameter_label("stages.secondary.visit.car_general")
+        == "Share of general cars sent to secondary inspection"
+    )
     # a label: key in a scenario file is accepted and used by the report
     result = run(EXAMPLE, replications=1, overrides=["streams.car_general.label=Cars, main lanes"])
     assert result.scenario.streams["car_general"].label == "Cars, main lanes"

@@ -222,6 +222,12 @@ def parameter_label(key_path: str, scenario: dict[str, Any] | None = None) -> st
     return key_path
 
 
+def is_share(key_path: str) -> bool:
+    """True for a swept value that is a share (a visit share, a linked ``..._share``): shown
+    as a percentage."""
+    return ".visit." in key_path or key_path.endswith("share")
+
+
 def _lower_first(text: str) -> str:
     """``General cars`` -> ``general cars``; ``SENTRI cars`` and ``Ready Lane`` stay."""
     if len(text) > 1 and text[1].islower() and not text.startswith("Ready"):

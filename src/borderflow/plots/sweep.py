@@ -23,6 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from .io import PlotInputError, SweepData, SweepSource, is_grid, load_sweep
 from .style import (
@@ -32,6 +33,7 @@ from .style import (
     binned_norm,
     is_dark,
     is_minutes,
+    is_share,
     metric_label,
     new_figure,
     parameter_label,
@@ -146,9 +148,23 @@ def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> No
             ax.set_xlabel(label)
         else:
             ax.set_ylabel(label)
+    share = is_share(parameter) and data.is_numeric(parameter) and not unit
+    if share:
+        label = f"{parameter_label(parameter)} (%)"
+        if axis == "x":
+            ax.set_xlabel(label)
+        else:
+            ax.set_ylabel(label)
     if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
-        texts = [f"{v:,.0f}\n{v / base - 1:+.0%}" if base else _format(v, "") for v in values]
+        texts = [
+            f"{v:,.0f}\n{v / base - 1:+.0%}" if base else f"{v:.0%}" if share else _format(v, "")
+            for v in values
+        ]
         ticks = (values, texts)  # at the swept values
+    elif share:
+        formatter = PercentFormatter(1.0)
+        (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+    if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
         if axis == "x":
             ax.set_xticks(*ticks)
         else:
@@ -580,6 +596,8 @@ def _change(data: SweepData, point: str, parameter: str) -> str:
     value = data.value(point, parameter)
     if base and isinstance(value, float):
         return f"{value:,.0f} ({value / base - 1:+.0%})"
+    if is_share(parameter) and isinstance(value, float):
+        return f"{value:.0%}"
     return text
 
 
