@@ -314,6 +314,80 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _staff(args: argparse.Namespace) -> int:
+    from .output import ITERATIONS_CSV
+    from .staffing import staff
+    from .staffing.files import STEP_COLUMNS, missed_text, step_rows, to_text, write_staffing
+
+    if not _needs_output(args):
+        return EXIT_INPUT
+    journal = None
+    if args.output:
+        # each simulation run of the search is logged as it ends: nothing is lost on a crash
+        log = Path(args.output) / ITERATIONS_CSV
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(",".join(STEP_COLUMNS) + "\n", encoding="utf-8")
+
+        def journal(step: Any) -> None:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(",".join(map(str, step_rows([step])[0])) + "\n")
+
+    bar = _progress(args, "staffing")
+    try:
+        result = staff(
+            args.file,
+            args.targets,
+            groups=args.groups,
+            shift_hours=args.shift_hours,
+            breaks=args.breaks,
+            rule=args.rule,
+            iterations=args.iterations,
+            replications=args.replications,
+            seed=args.seed,
+            overrides=args.overrides,
+            jobs=args.jobs,
+            dask=args.dask,
+            progress=bar,
+            journal=journal,
+            max_travellers=args.max_travellers,
+            max_memory_mb=args.max_memory,
+        )
+    finally:
+        bar.close()
+    if not result.steps or not result.found.checks:
+        _say(f"{_stopped()} before the first schedule was simulated; nothing to write")
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(to_text(result))
+    if args.output:
+        paths = write_staffing(result, args.output)
+        if not args.quiet:
+            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
+        if args.plot:
+            _draw(result, Path(args.output) / "plots", quiet=args.quiet)
+    if result.interrupted:
+        _say(
+            f"{_stopped()} after {len(result.steps)} simulation runs; the best schedule so far "
+            + (f"is in {args.output}" if args.output else "was printed")
+        )
+        return EXIT_INTERRUPTED
+    if result.impossible:
+        _say(
+            "error: some targets cannot be met even with every lane open (more lanes needed "
+            f"than the port has), in these hours of arrival: {missed_text(result.impossible)}. "
+            "The schedule found opens every lane there and meets the targets elsewhere."
+        )
+        return EXIT_INPUT
+    missed = result.found.missed()
+    if missed:
+        _say(
+            f"warning: the search stopped (--iterations {args.iterations}) before every target "
+            f"was met; still missed: {missed_text(missed)}"
+        )
+        return EXIT_INPUT
+    return EXIT_OK
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, write_calibration
 
@@ -452,6 +526,7 @@ def _printed_metrics(args: argparse.Namespace) -> tuple[str, ...]:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run,
     "check": _check,
+    "staff": _staff,
     "compare": _compare,
     "sweep": _sweep,
     "calibrate": _calibrate,

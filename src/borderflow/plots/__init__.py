@@ -21,6 +21,7 @@ with the Agg renderer and not registered with pyplot (nothing to close, nothing 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -28,20 +29,21 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import compare, run, sweep
+from . import compare, run, staffing, sweep
 from .io import (
     ComparisonData,
     Data,
     PlotInputError,
     RunData,
     Source,
+    StaffingData,
     SweepData,
     directory_of,
     kind_of,
     load,
     no_directory,
 )
-from .style import is_minutes
+from .style import is_minutes, slug
 
 FORMATS = ("png", "svg", "pdf")
 DEFAULT_SWEEP_METRIC = "wait_p95_min"
@@ -60,6 +62,7 @@ __all__ = [
     "plan",
     "run",
     "save_figure",
+    "staffing",
     "sweep",
     "write_plots",
 ]
@@ -116,7 +119,24 @@ def plan(
         return Plan("run", _run_figures(data), data=data)
     if isinstance(data, ComparisonData):
         return _comparison_plan(data)
+    if isinstance(data, StaffingData):
+        return _staffing_plan(data)
     return _sweep_plan(data, metric, streams, target)
+
+
+def _staffing_plan(data: StaffingData) -> Plan:
+    figures = []
+    for i, (stream, metric, value) in enumerate(staffing.targets_of(data)):
+        figures.append(
+            PlannedFigure(
+                f"staffing_{slug(stream)}_{slug(metric)}",
+                f"Lanes open by hour for {stream} (found, stationary, the scenario's own) and "
+                f"{metric} by hour of arrival against the target {value:g}, with the found "
+                "schedule's 95% confidence band.",
+                functools.partial(staffing.staffing_by_hour, data, i),
+            )
+        )
+    return Plan("staffing", figures, data=data)
 
 
 def _comparison_plan(data: ComparisonData) -> Plan:
