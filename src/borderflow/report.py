@@ -544,7 +544,8 @@ def _staffing_body(planned: Any) -> tuple[str, str, str]:
     if found:
         sentences.append(
             f"To meet {_e(', '.join(meta.get('targets', [])))} in every hour, the search opens "
-            f"{_num(number(found['lane_hours']), 0)} lane-hours a day "
+            f"{_num(number(found['lane_hours']), 0)} lane-hours in "
+            f"{_e(meta.get('cycle', 'a day'))} "
             f"({_num(number(found['officer_hours']), 0)} officer-hours in shifts of "
             f"{_e('/'.join(str(h) for h in meta.get('shift_hours', [])))} h)."
         )

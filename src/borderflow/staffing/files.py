@@ -129,6 +129,17 @@ def summary_rows(result: StaffingResult) -> list[tuple]:
     return rows
 
 
+def cycle_text(result: StaffingResult) -> str:
+    """What lane-hours and officer-hours are counted over."""
+    if result.plan.cycle == "a day":
+        return "a day"
+    return (
+        "the days of a week the run simulates ("
+        + ", ".join(t.label for t in result.plan.types)
+        + ")"
+    )
+
+
 def missed_text(missed: list[HourCheck]) -> str:
     """``car_general day 1 06:00, 07:00; ...``: the hours that miss, by stream and day."""
     by: dict[tuple[str, int], list[int]] = {}
@@ -227,6 +238,7 @@ def metadata(result: StaffingResult) -> dict[str, Any]:
         ],
         "shift_hours": list(result.shift_hours),
         "breaks": result.breaks,
+        "cycle": cycle_text(result),
         "steps": len(result.steps),
         "met": not result.found.missed(),
         "impossible": missed_text(result.impossible),
@@ -285,8 +297,8 @@ def to_text(result: StaffingResult) -> str:
         f"{result.replications} replications; an hour is met when {rule} is at or below the "
         "target."
     )
-    cycle = "a day" if len(result.plan.types) == 1 else "a week"
-    header = ("schedule", "lane-hours", "booth-hours", f"officer-hours ({cycle})", "hours missed")
+    lines.append(f"Lane-, booth- and officer-hours are for {cycle_text(result)}.")
+    header = ("schedule", "lane-hours", "booth-hours", "officer-hours", "hours missed")
     rows = [header]
     for name, lane_h, booth_h, officer_h, _, missed, _ in summary_rows(result):
         label = {"found": "found", "stationary": "stationary", "scenario": "scenario's own"}[name]

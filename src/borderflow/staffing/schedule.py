@@ -18,7 +18,7 @@ from ..capacity import booth_equivalents, pools
 from ..errors import InputError
 from ..scenario import Scenario
 from ..scenario.schema import DAYS, HOURS
-from ..scenario.units import DAY, HOUR
+from ..scenario.units import DAY
 from .targets import Target, counted_hours
 
 
@@ -84,25 +84,20 @@ class Schedule:
         return Schedule({**self.lanes, key: tuple(tuple(r) for r in rows)})
 
     def lane_hours(self, plan: Plan, keys: Iterable[Key] | None = None) -> float:
-        """Lane-hours open over the counted hours (the reported days)."""
+        """Lane-hours open in the cycle of ``plan`` (a day with one day type, else the days
+        of the week simulated)."""
         keys = list(self.lanes) if keys is None else list(keys)
         return float(
-            sum(
-                self.at(k, plan.type_of_hour(h), h % HOURS) * plan.hour_weight(h)
-                for k in keys
-                for h in plan.counted
-            )
+            sum(plan.days_of(t) * sum(self.lanes[k][t]) for k in keys for t in plan.type_range)
         )
 
     def booth_hours(self, plan: Plan) -> float:
-        """Booth-hours staffed over the counted hours: what officers must cover."""
+        """Booth-hours staffed in the cycle of ``plan``: what officers must cover."""
         return float(
             sum(
-                self.at((d.stage, d.group), plan.type_of_hour(h), h % HOURS)
-                * d.booths_per_lane
-                * plan.hour_weight(h)
+                plan.days_of(t) * sum(self.lanes[(d.stage, d.group)][t]) * d.booths_per_lane
                 for d in plan.decisions
-                for h in plan.counted
+                for t in plan.type_range
             )
         )
 
@@ -132,12 +127,19 @@ class Plan:
         weekday = self.day_of_week[min(day, len(self.day_of_week) - 1)]
         return next(i for i, t in enumerate(self.types) if weekday in t.days)
 
-    def hour_weight(self, hour: int) -> float:
-        """Share of absolute ``hour`` inside the counted period (a warm-up or horizon may cut
-        an hour)."""
-        s = self.scenario
-        start, end = max(hour * HOUR, s.warmup), min((hour + 1) * HOUR, s.horizon)
-        return max(0.0, end - start) / HOUR
+    @property
+    def type_range(self) -> range:
+        return range(len(self.types))
+
+    def days_of(self, day_type: int) -> int:
+        """Days of the cycle of the day type: 1 with one day type (the cycle is a day), else
+        its days of the week (the cycle is the week)."""
+        return 1 if len(self.types) == 1 else len(self.types[day_type].days)
+
+    @property
+    def cycle(self) -> str:
+        """What lane-hours and officer-hours are counted over: ``a day`` or ``a week``."""
+        return "a day" if len(self.types) == 1 else "a week"
 
     def serving(self, stream: str) -> list[Decision]:
         """The decisions at ``stream``'s wait stage that serve it."""

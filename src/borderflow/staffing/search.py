@@ -144,16 +144,16 @@ class StaffingResult:
 
     def officers_needed(self, schedule: Schedule, key: Key) -> list[int]:
         """Officers on duty needed in each hour of the cycle: lanes open x booths per lane.
-        The cycle is a day when one day type is simulated, else the week from Monday."""
+        The cycle is a day when one day type is simulated, else the week from Monday, in which
+        the days the run does not simulate need nobody (they are not part of the question)."""
         d = self.plan.decision(key)
         if len(self.plan.types) == 1:
             return [n * d.booths_per_lane for n in schedule.lanes[key][0]]
-        spec = self.scenario.stages[d.stage].lanes[d.group]
         week = []
         for day in range(7):
             found = [i for i, t in enumerate(self.plan.types) if day in t.days]
             for h in range(HOURS):
-                n = schedule.lanes[key][found[0]][h] if found else spec.open_at(h, day)
+                n = schedule.lanes[key][found[0]][h] if found else 0
                 week.append(n * d.booths_per_lane)
         return week
 
