@@ -282,6 +282,12 @@ def _staff(commands: Commands) -> None:
         help="give every shift longer than 6 hours a one-hour break, off duty",
     )
     staff.add_argument(
+        "--pool-shifts",
+        action="store_true",
+        help="plan each stage's shifts for all its decided lane groups together (officers move "
+        "between them; lane_group 'all' in shifts.csv)",
+    )
+    staff.add_argument(
         "--rule",
         choices=("ci", "mean"),
         default="ci",

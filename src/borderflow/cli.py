@@ -340,6 +340,7 @@ def _staff(args: argparse.Namespace) -> int:
             groups=args.groups,
             shift_hours=args.shift_hours,
             breaks=args.breaks,
+            pool_shifts=args.pool_shifts,
             rule=args.rule,
             iterations=args.iterations,
             replications=args.replications,

@@ -128,3 +128,58 @@ def test_a_bad_question_is_an_input_error(args: list[str], says: str, capsys) ->
     assert main(["staff", str(EXAMPLE), *args, "-r", "2", "-j", "1", "-q"]) == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+def test_day_types_are_staffed_apart(write_yaml, tmp_path: Path) -> None:
+    """A Friday and a Saturday with different demand get a schedule each; the scenario written
+    gives them by day, and running it gives the waits checked."""
+    path = write_yaml(
+        f"""
+        name: Friday and Saturday
+        extends: {EXAMPLE}
+        horizon: 48 h
+        start_day: friday
+        streams:
+          car_general:
+            arrivals: {{per_day: {{default: 1500, saturday: 700}}, profile: morning}}
+        """
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["staff", str(path), "--target", TARGET, "-r", "3", "-j", "1", "-q", "-o", str(out)])
+        == 0
+    )
+    lanes = rows(out / "staffing.csv")
+    by_day = defaultdict(list)
+    for r in lanes:
+        by_day[r["day"]].append(int(r["lanes_open"]))
+    assert set(by_day) == {"friday", "saturday"}
+    assert sum(by_day["saturday"]) < sum(by_day["friday"])  # less demand, fewer lanes
+    assert all(int(r["start_hour"]) < 168 for r in rows(out / "shifts.csv"))
+    run = tmp_path / "run"
+    assert main(["run", str(out / "staffed.yaml"), "-j", "1", "-q", "-o", str(run)]) == 0
+    p95 = defaultdict(list)
+    for r in rows(run / "hourly.csv"):
+        if r["stream"] == "car_general" and r["wait_p95_min"]:
+            p95[(int(r["day"]), int(r["hour"]))].append(float(r["wait_p95_min"]))
+    for r in rows(out / "targets.csv"):
+        key = (int(r["day"]), int(r["hour"]))
+        if len(p95.get(key, [])) == 3:
+            assert np.mean(p95[key]) == pytest.approx(float(r["mean"]), rel=1e-12)
+
+
+def test_pooled_shifts_cover_a_stage_with_no_more_officer_hours() -> None:
+    import dataclasses
+
+    from borderflow.staffing import staff
+
+    result = staff(
+        EXAMPLE, [TARGET, "car_sentri:wait_p95_min<=5"], replications=3, jobs=1, iterations=4
+    )
+    assert set(result.plan.keys) == {("primary", "general"), ("primary", "sentri")}
+    pooled = dataclasses.replace(result, pool_shifts=True, _shifts={})
+    ((key, plan),) = pooled.shifts().items()
+    assert key == ("primary", "all")
+    need = sum(np.array(p.need) for p in result.shifts().values())
+    assert (plan.on_duty() >= need).all()
+    assert plan.officer_hours <= result.officer_hours("found")

@@ -9,6 +9,7 @@ and the officer shifts that cover them (``borderflow staff``).
 * :mod:`.shifts`: officer shifts by integer programming (:func:`plan_shifts`).
 """
 
+from .files import to_text, write_staffing
 from .schedule import StaffingError
 from .search import StaffingResult, staff
 from .shifts import ShiftPlan, plan_shifts
@@ -23,4 +24,6 @@ __all__ = [
     "parse_target",
     "plan_shifts",
     "staff",
+    "to_text",
+    "write_staffing",
 ]

@@ -238,6 +238,7 @@ def metadata(result: StaffingResult) -> dict[str, Any]:
         ],
         "shift_hours": list(result.shift_hours),
         "breaks": result.breaks,
+        "pool_shifts": result.pool_shifts,
         "cycle": cycle_text(result),
         "steps": len(result.steps),
         "met": not result.found.missed(),

@@ -60,6 +60,8 @@ MAX_ITERATIONS = 30
 LOOK_BACK = 3
 """Hours before a missed hour where a closure may have caused it (down phase); the hour after
 it counts too, for those who arrived late in the hour and waited into the next."""
+POOLED = "all"
+"""The lane group of a stage's shifts when its officers are pooled over its lane groups."""
 SPACING = 3
 """Hours between lanes closed together in one pool (down phase)."""
 MIN_SLACK = 0.1
@@ -113,6 +115,7 @@ class StaffingResult:
     """Hours that miss a target even with every lane open."""
     shift_hours: tuple[int, ...] = (8,)
     breaks: bool = False
+    pool_shifts: bool = False
     rule: str = "ci"
     source: str | None = None
     overrides: tuple[str, ...] = ()
@@ -133,12 +136,20 @@ class StaffingResult:
         return {"found": self.found, "stationary": self.stationary, "scenario": self.own}
 
     def shifts(self, which: str = "found") -> dict[Key, ShiftPlan]:
-        """Officer shifts covering a schedule's booths, per decided lane group."""
+        """Officer shifts covering a schedule's booths, per decided lane group, or with
+        ``pool_shifts`` per stage (lane group ``all``: officers move between its groups)."""
         if which not in self._shifts:
             schedule = self.schedules()[which].schedule
+            needs: dict[Key, list[int]] = {}
+            for key in self.plan.keys:
+                need = self.officers_needed(schedule, key)
+                target = (key[0], POOLED) if self.pool_shifts else key
+                if target in needs:
+                    needs[target] = [a + b for a, b in zip(needs[target], need, strict=True)]
+                else:
+                    needs[target] = need
             self._shifts[which] = {
-                key: plan_shifts(self.officers_needed(schedule, key), self.shift_hours, self.breaks)
-                for key in self.plan.keys
+                key: plan_shifts(need, self.shift_hours, self.breaks) for key, need in needs.items()
             }
         return self._shifts[which]
 
@@ -176,6 +187,7 @@ def staff(
     groups: Sequence[str] | None = None,
     shift_hours: Sequence[int] = (8,),
     breaks: bool = False,
+    pool_shifts: bool = False,
     replications: int | None = None,
     seed: int | None = None,
     overrides: Sequence[str] = (),
@@ -200,6 +212,8 @@ def staff(
             stream at the stage where its wait ends); the others keep their schedule.
         shift_hours: the shift lengths officers may work (hours).
         breaks: give every shift longer than 6 hours a one-hour break.
+        pool_shifts: plan a stage's shifts for all its decided lane groups together (officers
+            move between them), rather than group by group.
         replications, seed, overrides, jobs, dask, executor, max_travellers, max_memory_mb:
             as for :func:`borderflow.run`; the same seeds are used for every schedule tried.
         iterations: simulation runs allowed to each phase of the search.
@@ -258,6 +272,7 @@ def staff(
         impossible=search.impossible,
         shift_hours=lengths,
         breaks=breaks,
+        pool_shifts=pool_shifts,
         rule=rule,
         source=source,
         overrides=tuple(overrides),
