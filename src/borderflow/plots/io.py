@@ -871,7 +871,9 @@ def load(source: Source) -> Data:
             return read_staffing(source)
         return read_sweep(source)
     raise _refuse(
-        source, "a run, comparison or sweep directory, or a RunResult, Comparison or SweepResult"
+        source,
+        "a run, comparison, sweep or staffing directory, or a RunResult, Comparison, SweepResult "
+        "or StaffingResult",
     )
 
 
