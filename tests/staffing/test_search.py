@@ -115,3 +115,11 @@ def test_a_stopped_search_keeps_its_best_schedule() -> None:
     assert result.interrupted
     assert len(result.steps) == 3
     assert result.found.checks  # the last schedule simulated (or the best one that met)
+
+
+def test_a_search_stopped_at_once_has_found_nothing() -> None:
+    def stop(step: Any) -> None:
+        raise KeyboardInterrupt
+
+    result = staff(scenario(2), ["cars:wait_mean_min<=1"], jobs=1, journal=stop)
+    assert result.interrupted and not result.found.checks

@@ -259,8 +259,8 @@ def staff(
             search.interrupted = True
     stationary = search.evaluations.get(search.stationary.key())
     own = search.evaluations.get(plan.own().key())
-    found = search.best or search.last
-    assert found is not None
+    # stopped before a schedule of the search was simulated: nothing found (no checks)
+    found = search.best or search.last or Evaluation(search.stationary, [])
     result = StaffingResult(
         scenario=scenario,
         plan=plan,
