@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..capacity import booth_equivalents, pools
+from ..capacity import day_types as week_day_types
 from ..errors import InputError
 from ..scenario import Scenario
 from ..scenario.schema import DAYS, HOURS
@@ -252,16 +253,6 @@ def make_plan(
 
 def day_types(scenario: Scenario, day_of_week: Sequence[int]) -> tuple[DayType, ...]:
     """The simulated days of the week grouped by demand and schedules."""
-    found: dict[tuple, list[int]] = {}
-    for day in sorted(set(day_of_week)):
-        key = (
-            tuple(scenario.hourly_rates(s, day) for s in scenario.streams),
-            tuple(
-                g.open_at(h, day)
-                for st in scenario.stages.values()
-                for g in st.lanes.values()
-                for h in range(HOURS)
-            ),
-        )
-        found.setdefault(key, []).append(day)
-    return tuple(DayType(tuple(days)) for days in found.values())
+    simulated = set(day_of_week)
+    groups = [tuple(d for d in days if d in simulated) for days, _ in week_day_types(scenario)]
+    return tuple(DayType(days) for days in groups if days)
