@@ -314,6 +314,63 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _region(args: argparse.Namespace) -> int:
+    from .region import load_region, print_region, solve, write_region
+    from .region.load import describe
+
+    region = load_region(args.file, args.max_travellers)
+    if args.check:
+        sys.stdout.write(describe(region))
+        return EXIT_OK
+    for note in region.notes:
+        _say(f"note: {note}")
+
+    def progress(iteration: int, most: int, gap: float) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(
+                f"\riteration {iteration}/{most}, relative gap {gap:.4f}\033[K",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = solve(
+        region,
+        replications=args.replications,
+        seed=args.seed,
+        iterations=args.iterations,
+        tolerance=args.tolerance,
+        jobs=args.jobs,
+        dask=args.dask,
+        progress=progress,
+        max_travellers=args.max_travellers,
+    )
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if not result.iterations:
+        _say(f"{_stopped()} before the first iteration finished; nothing to write")
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print_region(result, sys.stdout)
+    if args.output:
+        paths = write_region(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.interrupted:
+        _say(f"{_stopped()} after {len(result.iterations)} iterations; the last is kept")
+        return EXIT_INTERRUPTED
+    if not result.converged:
+        _say(
+            f"warning: the relative gap {result.gap:.4f} is above the tolerance after "
+            f"{len(result.iterations)} iterations (more iterations, or more replications to "
+            "lower the noise)"
+        )
+    return EXIT_OK
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, write_calibration
 
@@ -454,6 +511,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "compare": _compare,
     "sweep": _sweep,
+    "region": _region,
     "calibrate": _calibrate,
     "verify": _verify,
     "schema": _schema,
