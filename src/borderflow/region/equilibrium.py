@@ -401,7 +401,7 @@ def _totals(region: Region, assignment: Assignment, waits: Waits) -> tuple[float
                 if wait is not None and 0 <= arrive < region.hours:
                     weighted += column[t] * wait[arrive]
                     crossing += column[t]
-    return trips, not_made, shifted, weighted / crossing if crossing else math.nan
+    return trips, not_made, shifted, float(weighted / crossing) if crossing else math.nan
 
 
 def solve(
