@@ -234,7 +234,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from .experiments.compare import compare, print_comparison, write_comparison
+    from .region.compare import is_region_file
 
+    if is_region_file(args.base):
+        return _compare_regions(args)
     if not _needs_output(args):
         return EXIT_INPUT
     bar = _progress(args, "replications")
@@ -272,6 +275,42 @@ def _compare(args: argparse.Namespace) -> int:
     return _strict_code(
         args, [(f"{label}: ", r) for label, r in zip(result.labels, runs, strict=True)]
     )
+
+
+def _compare_regions(args: argparse.Namespace) -> int:
+    """``compare`` of two region files: both equilibria, each port paired."""
+    from .errors import ArgumentError
+    from .region.compare import (
+        compare_regions,
+        is_region_file,
+        print_region_comparison,
+        write_region_comparison,
+    )
+
+    if len(args.alternatives) != 1 or not is_region_file(args.alternatives[0]):
+        raise ArgumentError("compare: a region file is compared with exactly one other region file")
+    if args.precision is not None or args.plot:
+        raise ArgumentError("compare: --precision and --plot do not apply to region files")
+    result = compare_regions(
+        args.base,
+        args.alternatives[0],
+        replications=args.replications,
+        seed=args.seed,
+        jobs=args.jobs,
+        dask=args.dask,
+    )
+    if not args.quiet:
+        print_region_comparison(result, sys.stdout)
+    if args.output:
+        paths = write_region_comparison(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.base.interrupted or result.alternative.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:

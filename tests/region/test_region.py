@@ -250,3 +250,29 @@ def test_the_region_command_checks_and_writes(tmp_path: Path, capsys) -> None:
     header = (tmp_path / "out" / "choices.csv").read_text().splitlines()[0]
     assert header.startswith("market,port,stream,day,hour,trips")
     assert main(["region", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_self_regulated_averaging_reaches_the_same_fixed_point(tmp_path: Path) -> None:
+    body = TWO_PORTS.format(reps=6, scale=0.2, iterations=15) + "  method: sra\n"
+    result = solve(region_file(tmp_path, body), jobs=1)
+    share = {r[1]: r[4] for r in result.market_rows()}["a"]
+    assert share == pytest.approx(logit_fixed_point(0.2, 3.0, (10.0, 15.0)), abs=0.03)
+    assert result.iterations[-1].gap < 0.1 * result.iterations[0].gap
+
+
+def test_compare_two_region_files(tmp_path: Path, capsys) -> None:
+    base = region_file(tmp_path, ELASTIC)
+    write(tmp_path, "port3.yaml", PORT.replace("lanes: 2,", "lanes: 3,"))
+    alt = write(tmp_path, "more.yaml", ELASTIC.replace("  b: port.yaml", "  b: port3.yaml"))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(base), str(alt), "-r", "2", "-j", "1", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "== a (at each region's equilibrium) ==" in text and "== b" in text
+    assert (out / "markets.csv").is_file() and (out / "b" / "comparison.csv").is_file()
+    assert (out / "base" / "choices.csv").is_file()
+    assert (out / "alternative" / "b" / "hourly.csv").is_file()
+    rows = (out / "markets.csv").read_text().splitlines()
+    assert rows[0] == "market,port,stream,base_trips,alt_trips,change"
+    # a third lane at b draws trips to it
+    change = {tuple(r.split(",")[:2]): float(r.split(",")[5]) for r in rows[1:]}
+    assert change[("town", "b")] > 0

@@ -75,6 +75,12 @@ MARKETS_COLUMNS = (
 )
 
 
+SRA_UP, SRA_DOWN = 2.0, 0.5
+"""Self-regulated averaging (Liu, He & He 2009): the step is 1/w, and w grows by SRA_UP when the
+gap rose since the last iteration (damp a response that overshot, or noise) and by SRA_DOWN
+when it fell (keep larger steps while the flows are still moving toward equilibrium)."""
+
+
 @dataclass(frozen=True)
 class Iteration:
     """One iteration of the equilibrium: the gap between the flows simulated and the response
@@ -458,6 +464,8 @@ def solve(
     free = assign(region, {})
     current = {m: a.copy() for m, a in free.items()}
     n = spec.replications
+    method = spec.equilibrium.method
+    weight = 1.0  # the 1/step of the self-regulated average
     started = time.perf_counter()
     result = RegionResult(region, current, free, {}, {})
     simulated: Simulated = {}
@@ -468,12 +476,20 @@ def solve(
         with executor_for(
             jobs, dask, executor, work=(n * len(region.ports), travellers * n)
         ) as pool:
+            if spec.equilibrium.start == "port_files":
+                own = {p: map_replications(s, range(n), pool) for p, s in region.ports.items()}
+                current = assign(region, expected_waits(region, own))
             for k in range(1, most + 1):
                 simulated = _simulate(region, current, pool, simulated, max_travellers)
                 waits = expected_waits(region, {p: reps for p, (_, reps) in simulated.items()})
                 response = assign(region, waits)
                 gap = _gap(response, current)
-                step = 1.0 / (k + 1)
+                if method == "msa":
+                    step = 1.0 / (k + 1)
+                else:
+                    rose = bool(result.iterations) and gap >= result.iterations[-1].gap
+                    weight += SRA_UP if rose else SRA_DOWN
+                    step = 1.0 / weight
                 trips, not_made, shifted, mean_wait = _totals(region, current, waits)
                 result.assignment = current
                 result.waits = waits

@@ -117,8 +117,16 @@ class Equilibrium(_Model):
 
     iterations: Count = Field(30, ge=1, le=MAX_ITERATIONS)
     tolerance: Number = Field(0.01, gt=0, lt=1)
-    method: Literal["msa"] = Field(
-        "msa", description="method of successive averages: step 1/(k+1) at iteration k"
+    method: Literal["msa", "sra"] = Field(
+        "msa",
+        description="msa: method of successive averages, step 1/(k+1) at iteration k; sra: "
+        "self-regulated averaging, a larger step while the gap falls, a smaller one when it rises",
+    )
+    start: Literal["free_flow", "port_files"] = Field(
+        "free_flow",
+        description="first flows: the response to no waits, or to the waits of the port files "
+        "run as they are (one more simulation of each port; closer when the port files' "
+        "demand is near the region's)",
     )
 
 
