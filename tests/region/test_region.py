@@ -249,6 +249,12 @@ def test_the_region_command_checks_and_writes(tmp_path: Path, capsys) -> None:
     assert (tmp_path / "out" / "a" / "hourly.csv").is_file()
     header = (tmp_path / "out" / "choices.csv").read_text().splitlines()[0]
     assert header.startswith("market,port,stream,day,hour,trips")
+    assert main(["plot", str(tmp_path / "out")]) == 0
+    for name in ("region_shares_by_hour", "region_waits_by_port", "region_convergence"):
+        assert (tmp_path / "out" / "plots" / f"{name}.png").stat().st_size > 1000
+    assert main(["report", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Trips at equilibrium" in html and html.count("data:image/png;base64") == 3
     assert main(["region", str(tmp_path / "missing.yaml")]) == 2
 
 

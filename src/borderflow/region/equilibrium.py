@@ -359,7 +359,8 @@ def expected_waits(region: Region, runs: dict[str, list[ReplicationResult]]) -> 
     A counted hour's wait is the mean over replications of the hour's waits, weighted by the
     travellers served in it in each replication (the mean wait of a traveller of that hour);
     an hour in which nobody of the stream was served has no wait. A warm-up hour takes the wait
-    of the same hour of the first counted day (the warm-up days stand for the counted ones).
+    of the same hour of the first counted day (the warm-up days stand for the counted ones), or
+    of the first counted hour when no counted day has that hour.
     """
     hours, first = region.hours, region.spec.warmup_hours
     out: Waits = {}
@@ -377,7 +378,7 @@ def expected_waits(region: Region, runs: dict[str, list[ReplicationResult]]) -> 
             wait = np.divide(total, served, out=np.zeros(hours), where=served > 0)
             for t in range(min(first, hours)):
                 later = [u for u in range(t, hours, HOURS) if u >= first]
-                wait[t] = wait[later[0]] if later else 0.0
+                wait[t] = wait[later[0]] if later else wait[first]
             out[(port, stream)] = wait
     return out
 
