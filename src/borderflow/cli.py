@@ -224,6 +224,13 @@ def _strict_code(args: argparse.Namespace, results: Sequence[tuple[str, Any]]) -
 
 def _check(args: argparse.Namespace) -> int:
     from .capacity import check
+    from .region.compare import is_region_file
+
+    if is_region_file(args.file):  # a region: what `borderflow region --check` says
+        from .region.load import describe, load_region
+
+        sys.stdout.write(describe(load_region(args.file, args.max_travellers)))
+        return EXIT_OK
 
     report = check(args.file, args.overrides, args.max_travellers, args.max_memory)
     sys.stdout.write(report.to_text())

@@ -241,6 +241,8 @@ def test_the_region_command_checks_and_writes(tmp_path: Path, capsys) -> None:
     assert main(["region", str(path), "--check"]) == 0
     out = capsys.readouterr().out
     assert "fed by markets: car; own arrivals kept: bus" in out and "are ignored" in out
+    assert main(["check", str(path)]) == 0  # `check` knows a region file too
+    assert capsys.readouterr().out == out
     assert main(["region", str(path), "--iterations", "2", "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "town" in out and "not made" in out
