@@ -284,3 +284,26 @@ def test_compare_two_region_files(tmp_path: Path, capsys) -> None:
     # a third lane at b draws trips to it
     change = {tuple(r.split(",")[:2]): float(r.split(",")[5]) for r in rows[1:]}
     assert change[("town", "b")] > 0
+
+
+def test_lane_type_choice_within_a_port(tmp_path: Path) -> None:
+    body = ELASTIC.replace(
+        "      a: {stream: car, access: 30 min}",
+        "      a_car: {port: a, stream: car, access: 30 min}\n"
+        "      a_bus_lane: {port: a, stream: bus, access: 30 min, constant: 5 min}",
+    )
+    region = load_region(region_file(tmp_path, body))
+    result = solve(region, jobs=1, iterations=2)
+    rows = {(r[0], r[1], r[2]): r[3] for r in result.market_rows()}
+    assert rows[("village", "a", "car")] > rows[("village", "a", "bus")] > 0
+    assert result.assignment["village"].sum(axis=1) == pytest.approx(region.demand["village"])
+
+
+def test_an_interrupt_keeps_the_finished_iterations(tmp_path: Path) -> None:
+    def stop(iteration: int, most: int, gap: float) -> None:
+        if iteration == 2:
+            raise KeyboardInterrupt
+
+    result = solve(region_file(tmp_path, ELASTIC), jobs=1, progress=stop)
+    assert result.interrupted and len(result.iterations) == 2
+    assert set(result.runs) == {"a", "b"} and result.runs["a"].replications

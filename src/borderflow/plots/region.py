@@ -93,6 +93,8 @@ def shares_by_hour(source: Any) -> Figure:
         raise PlotInputError(f"{data.origin}: no trips in choices.csv")
     figure = new_figure(10, 2.8 + 2.6 * len(markets))
     axes = figure.subplots(len(markets), 1, squeeze=False)[:, 0]
+    # one colour per port and stream across the panels
+    colors = stream_colors(sorted({f"{r['port']} {r['stream']}".strip() for r in data.choices}))
     for ax, market in zip(axes, markets, strict=True):
         rows = [r for r in data.choices if r["market"] == market and _true(r["counted"])]
         hours = sorted({int(r["day"]) * 24 + int(r["hour"]) for r in rows})
@@ -104,7 +106,6 @@ def shares_by_hour(source: Any) -> Figure:
             table[keys.index((r["port"], r["stream"])), t] += _num(r["trips"])
         total = table.sum(axis=0)
         share = np.divide(table, total, out=np.zeros_like(table), where=total > 0)
-        colors = stream_colors([f"{p} {s}".strip() for p, s in keys])
         x = np.arange(first, last) + 0.5
         bottom = np.zeros(last - first)
         for i, (port, stream) in enumerate(keys):
