@@ -79,6 +79,13 @@ def _num(value: Any) -> float:
     return float(value)
 
 
+def _title(data: RegionData, what: str) -> str:
+    """The region's name (wrapped) and what the figure shows."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(f"{data.name}: {what}", 80))
+
+
 def _true(value: Any) -> bool:
     return value is True or value == "True"
 
@@ -118,7 +125,7 @@ def shares_by_hour(source: Any) -> Figure:
         ax.set_title(market, loc="left")
         set_clock_axis(ax, first, last, "Hour of arrival at the border")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    figure.suptitle(f"{data.name}: shares by hour")
+    figure.suptitle(_title(data, "shares of trips by hour"))
     return figure
 
 
@@ -154,7 +161,7 @@ def waits_by_port(source: Any) -> Figure:
     ax.set_ylabel("expected wait (min)")
     ax.set_ylim(bottom=0)
     ax.legend()
-    figure.suptitle(f"{data.name}: waits by port at equilibrium")
+    figure.suptitle(_title(data, "waits by port at equilibrium"))
     return figure
 
 
@@ -172,7 +179,7 @@ def convergence(source: Any) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("relative gap |response − flows| / |flows|")
-    figure.suptitle(f"{data.name}: convergence")
+    figure.suptitle(_title(data, "convergence"))
     return figure
 
 
