@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     _check(commands)
     _compare(commands)
     _sweep(commands)
+    _region(commands)
     _calibrate(commands)
     _staff(commands)
     _verify(commands)
@@ -186,6 +187,54 @@ def _sweep(commands: Commands) -> None:
     sweep.add_argument("--metric", metavar="NAME", help="metric in the printed table")
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
     _plot_flag(sweep)
+
+
+def _region(commands: Commands) -> None:
+    region = commands.add_parser(
+        "region",
+        help="solve a region's equilibrium: travellers choose ports, lanes and hours by waits",
+        description="Solve a region file: its markets' trips choose among ports, lane types, "
+        "crossing hours (and not crossing) by access time plus expected wait, and the ports are "
+        "simulated with the flows they choose, until the flows are their own response "
+        "(method of successive averages, common random numbers).",
+    )
+    region.add_argument("file", help="region file (YAML)")
+    _replications_and_seed(region, "the region file's", per="per port and iteration; ")
+    region.add_argument(
+        "--iterations",
+        type=positive,
+        metavar="N",
+        help="most equilibrium iterations (default: the file's equilibrium.iterations)",
+    )
+    region.add_argument(
+        "--tolerance",
+        type=fraction,
+        metavar="G",
+        help="stop when the relative gap is below G (default: the file's equilibrium.tolerance)",
+    )
+    region.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write choices.csv, convergence.csv, waits.csv, markets.csv, region.json and each "
+        "port's run at equilibrium (DIR/<port>/) here",
+    )
+    region.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the region and its port files, say which port arrivals the markets "
+        "replace, and exit without simulating",
+    )
+    _execution(region)
+    region.add_argument(
+        "--max-travellers",
+        type=positive,
+        default=defaults.MAX_TRAVELLERS,
+        metavar="N",
+        help="refuse flows that expect more than N travellers in one replication of a port "
+        f"(default {defaults.MAX_TRAVELLERS:,})",
+    )
+    region.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
 
 
 def _calibrate(commands: Commands) -> None:

@@ -224,6 +224,13 @@ def _strict_code(args: argparse.Namespace, results: Sequence[tuple[str, Any]]) -
 
 def _check(args: argparse.Namespace) -> int:
     from .capacity import check
+    from .region.compare import is_region_file
+
+    if is_region_file(args.file):  # a region: what `borderflow region --check` says
+        from .region.load import describe, load_region
+
+        sys.stdout.write(describe(load_region(args.file, args.max_travellers)))
+        return EXIT_OK
 
     report = check(args.file, args.overrides, args.max_travellers, args.max_memory)
     sys.stdout.write(report.to_text())
@@ -234,7 +241,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from .experiments.compare import compare, print_comparison, write_comparison
+    from .region.compare import is_region_file
 
+    if is_region_file(args.base):
+        return _compare_regions(args)
     if not _needs_output(args):
         return EXIT_INPUT
     bar = _progress(args, "replications")
@@ -272,6 +282,42 @@ def _compare(args: argparse.Namespace) -> int:
     return _strict_code(
         args, [(f"{label}: ", r) for label, r in zip(result.labels, runs, strict=True)]
     )
+
+
+def _compare_regions(args: argparse.Namespace) -> int:
+    """``compare`` of two region files: both equilibria, each port paired."""
+    from .errors import ArgumentError
+    from .region.compare import (
+        compare_regions,
+        is_region_file,
+        print_region_comparison,
+        write_region_comparison,
+    )
+
+    if len(args.alternatives) != 1 or not is_region_file(args.alternatives[0]):
+        raise ArgumentError("compare: a region file is compared with exactly one other region file")
+    if args.precision is not None or args.plot:
+        raise ArgumentError("compare: --precision and --plot do not apply to region files")
+    result = compare_regions(
+        args.base,
+        args.alternatives[0],
+        replications=args.replications,
+        seed=args.seed,
+        jobs=args.jobs,
+        dask=args.dask,
+    )
+    if not args.quiet:
+        print_region_comparison(result, sys.stdout)
+    if args.output:
+        paths = write_region_comparison(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.base.interrupted or result.alternative.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -386,6 +432,63 @@ def _staff(args: argparse.Namespace) -> int:
             f"was met; still missed: {missed_text(missed)}"
         )
         return EXIT_INPUT
+    return EXIT_OK
+
+
+def _region(args: argparse.Namespace) -> int:
+    from .region import load_region, print_region, solve, write_region
+    from .region.load import describe
+
+    region = load_region(args.file, args.max_travellers)
+    if args.check:
+        sys.stdout.write(describe(region))
+        return EXIT_OK
+    for note in region.notes:
+        _say(f"note: {note}")
+
+    def progress(iteration: int, most: int, gap: float) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(
+                f"\riteration {iteration}/{most}, relative gap {gap:.4f}\033[K",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = solve(
+        region,
+        replications=args.replications,
+        seed=args.seed,
+        iterations=args.iterations,
+        tolerance=args.tolerance,
+        jobs=args.jobs,
+        dask=args.dask,
+        progress=progress,
+        max_travellers=args.max_travellers,
+    )
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if not result.iterations:
+        _say(f"{_stopped()} before the first iteration finished; nothing to write")
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print_region(result, sys.stdout)
+    if args.output:
+        paths = write_region(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.interrupted:
+        _say(f"{_stopped()} after {len(result.iterations)} iterations; the last is kept")
+        return EXIT_INTERRUPTED
+    if not result.converged:
+        _say(
+            f"warning: the relative gap {result.gap:.4f} is above the tolerance after "
+            f"{len(result.iterations)} iterations (more iterations, or more replications to "
+            "lower the noise)"
+        )
     return EXIT_OK
 
 
@@ -530,6 +633,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "staff": _staff,
     "compare": _compare,
     "sweep": _sweep,
+    "region": _region,
     "calibrate": _calibrate,
     "verify": _verify,
     "schema": _schema,

@@ -669,14 +669,20 @@ def build_report(
     from .plots import DEFAULT_SWEEP_METRIC, plan
 
     planned = plan(source, metric=metric, streams=streams, target=target)
-    assert planned.data is not None  # plan() always returns the data it planned for
+    if planned.kind == "region":  # a region folder: its body is built with its figures
+        from .plots.region import report_body
+
+        kind, title, body, origin = report_body(planned, _figures(planned))
+    else:
+        assert planned.data is not None  # plan() always returns the data it planned for
+        origin = _source_name(planned.data)  # type: ignore[arg-type]
     if planned.kind == "run":
         kind, title, body = _run_body(planned)
     elif planned.kind == "comparison":
         kind, title, body = _comparison_body(planned)
     elif planned.kind == "staffing":
         kind, title, body = _staffing_body(planned)
-    else:
+    elif planned.kind == "sweep":
         kind, title, body = _sweep_body(planned, metric or DEFAULT_SWEEP_METRIC, streams or ["all"])
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -687,7 +693,7 @@ def build_report(
         f"<style>{CSS}</style></head><body><main>"
         f'<header><div class="kind">borderflow · {_e(kind)} report</div>'
         f"<h1>{_e(title)}</h1>"
-        f'<div class="muted">From {_e(_source_name(planned.data))} · made {made} with '
+        f'<div class="muted">From {_e(origin)} · made {made} with '
         f"borderflow {_e(__version__)}</div></header>\n"
         f"{body}\n</main></body></html>\n"
     )

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import compare, run, staffing, sweep
+from . import compare, region, run, staffing, sweep
 from .io import (
     ComparisonData,
     Data,
@@ -86,8 +86,9 @@ class Plan:
     figures: list[PlannedFigure]
     notes: list[str] = field(default_factory=list)
     """Figures left out, and why."""
-    data: Data | None = None
-    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData`` or ``SweepData``."""
+    data: Data | region.RegionData | None = None
+    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData``, ``SweepData`` or
+    ``RegionData``."""
 
 
 def plan(
@@ -114,6 +115,9 @@ def plan(
         PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
         TypeError: ``source`` is none of these.
     """
+    regional = region.plan_of(source)  # a region folder or result: plots/region.py
+    if regional is not None:
+        return Plan("region", [PlannedFigure(*f) for f in regional[1]], data=regional[0])
     data = load(source)
     if isinstance(data, RunData):
         return Plan("run", _run_figures(data), data=data)
