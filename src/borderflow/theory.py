@@ -30,6 +30,8 @@ References
   Production and Operations Management 2 (1993) 114-161.
 - [David] David & Nagaraja, *Order Statistics*, 3rd ed. (Wiley 2003).
 - [Law] Law, *Simulation Modeling and Analysis*, 5th ed. (McGraw-Hill 2015), Ch. 6.
+- [Perros] Perros, *Queueing Networks with Blocking* (Oxford University Press 1994),
+  Ch. 1-2 (blocking after service, two-station tandems).
 - [GKW07] Green, Kolesar & Whitt, "Coping with time-varying demand when setting
   staffing requirements for a service system", Production and Operations
   Management 16 (2007) 13-39.
@@ -47,6 +49,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 import scipy.sparse as sp
 from scipy import integrate, stats
+from scipy.sparse.linalg import spsolve
 
 __all__ = [
     "FrozenDistribution",
@@ -68,6 +71,9 @@ __all__ = [
     "stacked_efficiency",
     "stacked_lane_capacity",
     "stacked_utilization",
+    "TandemResult",
+    "tandem_blocking",
+    "tandem_capacity",
     "transient_mmc",
 ]
 
@@ -813,3 +819,179 @@ def transient_mmc(
             )
             return res
         nm = min(2 * nm, hard)
+
+
+# --------------------------------------------------------------------------- tandem, finite storage
+
+
+@dataclass(frozen=True)
+class TandemResult:
+    """Steady state of :func:`tandem_blocking` (times in the caller's unit).
+
+    Attributes:
+        throughput: departures per unit time from the second station (= the arrival rate,
+            up to the truncation).
+        first_mean: E[number at the first station]: waiting, in service, or blocked.
+        second_mean: E[number at the second station]: in its storage or in service.
+        first_wait: mean wait in the first station's queue (before its service starts).
+        second_wait: mean wait in the storage before the second station's service (from the
+            end of the first service, blocked time included).
+        p_blocked: probability that the first server holds a finished customer (blocked).
+        p_storage_full: probability that the storage is full.
+        p_truncation: probability mass at the first station's truncation level.
+        distribution: P(n1, n2, blocked) as an array indexed ``[n1, n2, b]``.
+    """
+
+    throughput: float
+    first_mean: float
+    second_mean: float
+    first_wait: float
+    second_wait: float
+    p_blocked: float
+    p_storage_full: float
+    p_truncation: float
+    distribution: np.ndarray
+
+
+def tandem_blocking(
+    arrival_rate: float,
+    first_rate: float,
+    second_rate: float,
+    storage: int,
+    n_max: int | None = None,
+    truncation_tol: float = 1e-10,
+) -> TandemResult:
+    """Two single-server stations in series with ``storage`` places between them, blocking
+    after service: the exact continuous-time Markov chain, solved for its steady state.
+
+    Model: Poisson arrivals (rate ``arrival_rate``) join an unlimited queue at the first
+    station; exponential services (rates ``first_rate``, ``second_rate``); between the stations
+    at most ``storage`` customers wait for the second server. A customer who finishes at the
+    first station when the storage is full (and the second server busy) stays in the first
+    server, which is blocked until a place frees; then it moves at once. The state is
+    ``(n1, n2, b)``: customers at the first station (waiting, in service or blocked), at the
+    second (stored or in service, at most ``storage + 1``), and whether the first server is
+    blocked. The first station's queue is truncated at ``n_max`` (arrivals lost there;
+    chosen from the first station's M/M/1 tail when None, then doubled until the mass at the
+    truncation is below ``truncation_tol``). Needs ``arrival_rate`` below both service
+    rates, and ``storage >= 0`` (0: no place between the stations).
+
+    Waits follow from Little's law. ``second_wait`` counts from the end of the first service,
+    so it includes the time blocked in the first server.
+
+    Reference: [Perros] Ch. 2 (two-station tandem with blocking after service); the chain is
+    solved here by sparse linear algebra rather than by its matrix-geometric form.
+    """
+    lam = _rate("arrival_rate", arrival_rate)
+    mu1 = _rate("first_rate", first_rate)
+    mu2 = _rate("second_rate", second_rate)
+    s = _integer("storage", storage, 0)
+    capacity = tandem_capacity(mu1, mu2, s)
+    if lam >= capacity:
+        raise ValueError(
+            f"unstable: arrival rate {lam:.6g} is not below the tandem's capacity "
+            f"{capacity:.6g} (services {mu1:.6g} and {mu2:.6g}, storage {s})"
+        )
+    n2_max = s + 1
+    level = n_max
+    if level is None:
+        # the first station alone is M/M/1 at load lam/mu1; blocking makes it busier, so
+        # start from the tail of the slower of the two and double while the mass is large
+        rho = lam / capacity
+        level = max(20, int(math.log(truncation_tol) / math.log(rho)) + 10)
+    while True:
+        result = _tandem_at(lam, mu1, mu2, n2_max, level)
+        if n_max is not None or result.p_truncation <= truncation_tol:
+            return result
+        if level > MAX_TANDEM_LEVEL:
+            raise ValueError(
+                f"the first queue needs more than {MAX_TANDEM_LEVEL} places to hold the mass "
+                f"above {truncation_tol:g}: the load {lam / capacity:.4f} is too close to 1"
+            )
+        level *= 2
+
+
+MAX_TANDEM_LEVEL = 20_000
+"""Largest truncation of the first queue :func:`tandem_blocking` tries."""
+
+
+def tandem_capacity(first_rate: float, second_rate: float, storage: int) -> float:
+    """Throughput of the two stations of :func:`tandem_blocking` with the first never idle:
+    the most the tandem can serve. With the first server always busy, the customers beyond
+    the first queue (stored, in the second server, or blocked) are a birth-death chain on
+    ``0 .. storage + 2`` with births ``first_rate`` and deaths ``second_rate``."""
+    mu1 = _rate("first_rate", first_rate)
+    mu2 = _rate("second_rate", second_rate)
+    s = _integer("storage", storage, 0)
+    weights = (mu1 / mu2) ** np.arange(s + 3)
+    return mu2 * (1.0 - 1.0 / float(weights.sum()))
+
+
+def _tandem_at(lam: float, mu1: float, mu2: float, n2_max: int, n1_max: int) -> TandemResult:
+    states = [
+        (n1, n2, b)
+        for n1 in range(n1_max + 1)
+        for n2 in range(n2_max + 1)
+        for b in (0, 1)
+        if not b or (n1 >= 1 and n2 == n2_max)
+    ]
+    index = {state: i for i, state in enumerate(states)}
+    rows: list[int] = []
+    cols: list[int] = []
+    rates: list[float] = []
+
+    def move(src: tuple[int, int, int], dst: tuple[int, int, int], rate: float) -> None:
+        rows.append(index[src])
+        cols.append(index[dst])
+        rates.append(rate)
+
+    for state in states:
+        n1, n2, b = state
+        if n1 < n1_max:
+            move(state, (n1 + 1, n2, b), lam)
+        if n1 >= 1 and not b:  # the first server finishes
+            if n2 < n2_max:
+                move(state, (n1 - 1, n2 + 1, 0), mu1)
+            else:
+                move(state, (n1, n2, 1), mu1)
+        if n2 >= 1:  # the second server finishes; a blocked customer moves into the place
+            if b:
+                move(state, (n1 - 1, n2, 0), mu2)
+            else:
+                move(state, (n1, n2 - 1, 0), mu2)
+    size = len(states)
+    q = sp.csr_matrix((rates, (rows, cols)), shape=(size, size))
+    q = q - sp.diags(np.asarray(q.sum(axis=1)).ravel())
+    # pi Q = 0 with sum(pi) = 1: replace one balance equation by the normalisation
+    a = q.T.tolil()
+    a[0, :] = np.ones(size)
+    rhs = np.zeros(size)
+    rhs[0] = 1.0
+    pi = spsolve(a.tocsc(), rhs)
+    pi = np.clip(pi, 0.0, None)
+    pi /= pi.sum()
+    dist = np.zeros((n1_max + 1, n2_max + 1, 2))
+    for (n1, n2, b), p in zip(states, pi, strict=True):
+        dist[n1, n2, b] = p
+    n1s = np.arange(n1_max + 1)[:, None, None]
+    n2s = np.arange(n2_max + 1)[None, :, None]
+    bs = np.arange(2)[None, None, :]
+    throughput = mu2 * float(dist[:, 1:, :].sum())
+    first_mean = float((dist * n1s).sum())
+    second_mean = float((dist * n2s).sum())
+    # in the first queue: all but the one in service (or blocked) at the first server
+    first_queue = float((dist * np.maximum(n1s - 1, 0)).sum())
+    # between the stations: stored customers (n2 - 1 when the second server is busy) and
+    # the blocked one
+    second_queue = float((dist * (np.maximum(n2s - 1, 0) + bs)).sum())
+    return TandemResult(
+        throughput=throughput,
+        first_mean=first_mean,
+        second_mean=second_mean,
+        first_wait=first_queue / throughput,
+        second_wait=second_queue / throughput,
+        p_blocked=float(dist[:, :, 1].sum()),
+        p_storage_full=float(dist[:, n2_max, :].sum()),
+        p_truncation=float(dist[n1_max].sum()),
+        distribution=dist,
+    )
