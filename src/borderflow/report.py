@@ -749,31 +749,42 @@ def _staffing_body(planned: Any) -> tuple[str, str, str]:
     own = by_name.get("scenario", {})
     stationary = by_name.get("stationary", {})
     sentences = []
+    from .plots.staffing import target_words, targets_of
+    from .plots.style import group_label, stage_label
+
+    wanted = " and ".join(
+        target_words(stream, metric, value, meta.get("scenario"))
+        for stream, metric, value in targets_of(data)
+    )
+    cycle = str(meta.get("cycle", "a day"))
+    shifts = "/".join(str(h) for h in meta.get("shift_hours", []))
     if found:
         sentences.append(
-            f"To meet {_e(', '.join(meta.get('targets', [])))} in every hour, the search opens "
-            f"{_num(number(found['lane_hours']), 0)} lane-hours in "
-            f"{_e(meta.get('cycle', 'a day'))} "
-            f"({_num(number(found['officer_hours']), 0)} officer-hours in shifts of "
-            f"{_e('/'.join(str(h) for h in meta.get('shift_hours', [])))} h)."
+            f"To keep {wanted} in every hour, the search opens "
+            f"{_num(number(found['lane_hours']), 0)} lane-hours in {cycle}, covered by "
+            f"{_num(number(found['officer_hours']), 0)} officer-hours in {shifts}-hour shifts."
         )
     if own:
         sentences.append(
             f"The scenario's own schedule has {_num(number(own['lane_hours']), 0)} lane-hours "
-            f"and misses a target in {_e(own.get('hours_missed', '–'))} hours."
+            f"and misses a target in {own.get('hours_missed') or '–'} hours."
         )
     if stationary:
         sentences.append(
             "Staffing each hour by its own load (the stationary schedule) takes "
             f"{_num(number(stationary['lane_hours']), 0)} lane-hours and misses a target in "
-            f"{_e(stationary.get('hours_missed', '–'))} hours."
+            f"{stationary.get('hours_missed') or '–'} hours."
         )
     if meta.get("impossible"):
-        sentences.append("Not met even with every lane open: " + _e(meta["impossible"]) + ".")
+        sentences.append(f"Not met even with every lane open: {meta['impossible']}.")
     shift_rows = [
         [
-            _e(r["stage"]),
-            _e(r["lane_group"]),
+            _e(stage_label(r["stage"], meta.get("scenario"))),
+            _e(
+                "All lane groups"
+                if r["lane_group"] == "all"
+                else group_label(r["stage"], r["lane_group"], meta.get("scenario"))
+            ),
             _e(r["start_hour"]),
             _e(r["hours"]),
             _e(r["officers"]),
@@ -784,8 +795,7 @@ def _staffing_body(planned: Any) -> tuple[str, str, str]:
         "the upper end of its 95% confidence interval" if meta.get("rule") == "ci" else "its mean"
     )
     body = [
-        "<h2>Finding</h2>",
-        "<p>" + " ".join(sentences) + "</p>",
+        _findings(sentences),
         _table(
             ["Schedule", "Lane-hours", "Booth-hours", "Officer-hours", "Hours missed", "Which"],
             rows,
@@ -793,7 +803,7 @@ def _staffing_body(planned: Any) -> tuple[str, str, str]:
         ),
         f'<p class="note">An hour of arrival meets a target when {rule} over '
         f"{_e(meta.get('replications'))} replications (common random numbers) is at or below "
-        "it. Lane-hours and booth-hours are over the counted hours.</p>",
+        f"it. Lane-hours, booth-hours and officer-hours are for {_e(cycle)}.</p>",
         "<h2>Figures</h2>",
         _figures(planned),
         "<h2>Officer shifts (found schedule)</h2>",

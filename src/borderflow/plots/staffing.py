@@ -12,9 +12,20 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .io import StaffingData, load
-from .style import NEUTRAL, OKABE_ITO, SHORT_COLOR, axis_label, new_figure, set_clock_axis, styled
+from .style import (
+    NEUTRAL,
+    OKABE_ITO,
+    SHORT_COLOR,
+    axis_label,
+    group_label,
+    new_figure,
+    set_clock_axis,
+    stream_label,
+    styled,
+)
 
 SCHEDULE_STYLE = {
     "found": {"color": OKABE_ITO["blue"], "ls": "-", "label": "found by the search"},
@@ -28,6 +39,31 @@ def _data(source: Any) -> StaffingData:
     if not isinstance(data, StaffingData):
         raise TypeError(f"expected a staffing result or directory, not {type(source).__name__}")
     return data
+
+
+def target_words(stream: str, metric: str, value: float, scenario: Any = None) -> str:
+    """A target as a planner says it: ``a 95th percentile wait of at most 30 minutes for
+    general cars``, ``at most 10% of general cars waiting over 15 minutes``."""
+    who = stream_label(stream, scenario)
+    who = who[:1].lower() + who[1:] if who[:2] != who[:2].upper() else who
+    if metric.startswith("share_wait_over_"):
+        x = metric.removeprefix("share_wait_over_").removesuffix("_min")
+        if x in ("0", "0.0"):
+            return f"at most {value:.0%} of {who} waiting at all"
+        return f"at most {value:.0%} of {who} waiting over {x} minutes"
+    if metric == "wait_mean_min":
+        return f"a mean wait of at most {value:g} minutes for {who}"
+    q = metric.removeprefix("wait_p").removesuffix("_min")
+    return f"a {_ordinal(q)} percentile wait of at most {value:g} minutes for {who}"
+
+
+def _ordinal(q: str) -> str:
+    n = q.rstrip("0").rstrip(".") if "." in q else q
+    if not n.isdigit():
+        return n
+    k = int(n)
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
 
 
 def targets_of(source: Any) -> list[tuple[str, str, float]]:
@@ -55,22 +91,33 @@ def staffing_by_hour(source: Any, target: int = 0) -> Figure:
     figure = new_figure(10.0, 7.5)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1.3))
     x = np.append(hours, hours[-1] + 1) if len(hours) else hours
+    drawn: dict[str, np.ndarray] = {}
     for name, style in SCHEDULE_STYLE.items():
         lanes = data.lanes(name, groups)
         if not len(lanes) or np.isnan(lanes).all():
             continue
+        same = [other for other, seen in drawn.items() if np.array_equal(seen, lanes)]
+        label = style["label"] + (
+            f" (the same as {SCHEDULE_STYLE[same[0]]['label']})" if same else ""
+        )
+        drawn[name] = lanes
         (line,) = top.step(
             x,
             np.append(lanes, lanes[-1]),
             where="post",
             color=style["color"],
             ls=style["ls"],
-            label=style["label"],
+            lw=2.8 if name == "found" else 1.8,
+            label=label,
         )
         line.set_gid(f"lanes:{name}")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top.legend(loc="upper left", fontsize=8)
     top.set_ylabel("Lanes open")
     top.set_ylim(0, max(1.0, top.get_ylim()[1]) * 1.05)
-    top.set_title(", ".join(groups), loc="left", fontsize=10)
+    scenario = data.meta.get("scenario")
+    names = [group_label(g.split(".", 1)[0], g.split(".", 1)[-1], scenario) for g in groups]
+    top.set_title("Lanes open: " + ", ".join(names), loc="left", fontsize=10)
     centre = hours + 0.5
     for name, style in SCHEDULE_STYLE.items():
         by_hour = data.metric(name, stream, metric)
@@ -128,7 +175,8 @@ def staffing_by_hour(source: Any, target: int = 0) -> Figure:
     figure.legend(handles, labels, loc="outside lower center", ncols=3)
     if len(hours):
         set_clock_axis(bottom, int(hours[0]), int(hours[-1]) + 1, "Hour of arrival")
-    figure.suptitle(f"Staffing for {stream}: {metric} ≤ {value:g} in every hour")
+    words = target_words(stream, metric, value, scenario)
+    figure.suptitle(f"Staffing for {words}, in every hour")
     return figure
 
 

@@ -245,6 +245,7 @@ def metadata(result: StaffingResult) -> dict[str, Any]:
         "impossible": missed_text(result.impossible),
         "interrupted": result.interrupted,
         "wall_time_s": round(result.wall_time_s, 3),
+        "scenario": result.scenario.model_dump(mode="json", exclude_none=True),
     }
 
 
