@@ -74,12 +74,17 @@ YAML
 "$bf" sweep "$work/oat.yaml" -q -o "$work/oat"
 "$bf" plot "$work/oat" --stream car_general --metric wait_p95_min
 
+# A staffing search where staffing each hour by its own load fails: secondary inspection.
+"$bf" staff scenarios/san_ysidro/secondary_inspection.yaml --target "referred:wait_mean_min<=5" \
+    -r "$reps" -q -o "$work/staff" --plot
+
 rm -f "$out"/*.png
 mkdir -p "$out"
 for f in "$work"/run/plots/*.png; do cp "$f" "$out/run_$(basename "$f")"; done
 cp "$work"/compare/plots/*.png "$out/"
 cp "$work"/sweep/plots/*.png "$out/"
 cp "$work"/oat/plots/tornado_*.png "$out/"
+cp "$work"/staff/plots/staffing_*.png "$out/"
 if [ -f "$work/plaza.png" ]; then cp "$work/plaza.png" "$out/plaza.png"; fi
 if [ -f "$work/report.png" ]; then cp "$work/report.png" "$out/report_first_screen.png"; fi
 ls -l "$out"
