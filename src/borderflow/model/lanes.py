@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .collect import GroupStats
-from .events import At
 from .rng import Draws
 
 if TYPE_CHECKING:
@@ -82,8 +81,7 @@ class Lane:
     def inspect(self, traveller: Traveller, position: int) -> None:
         """``traveller`` pulls up to booth ``position`` and its inspection starts."""
         group = self.group
-        env = group.env
-        now = env._now
+        now = group.clock.now
         stats = group.stats
         # the wait in line, as far as it falls in this hour (earlier hours took their part)
         joined = traveller.stage_arrival
@@ -95,13 +93,13 @@ class Lane:
         traveller.lane = self
         traveller.start = now
         group.port.inspection_started(traveller, group.stage, now)
-        At(env, traveller.legs[traveller.step][2], position, self._inspected)
+        group.clock.at(traveller.legs[traveller.step][2], self._inspected, position)
 
-    def _inspected(self, event: At) -> None:
+    def _inspected(self, position: int) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
         group = self.group
         stats = group.stats
-        now = group.env._now
+        now = group.clock.now
         slots = self.slots
         leaving: list[Traveller]
         if self.booths == 1:
@@ -109,7 +107,7 @@ class Lane:
             slots[0] = None
         else:
             done = self.done
-            done[event._value] = True
+            done[position] = True
             leaving = []
             for position in range(self.booths):
                 traveller = slots[position]
@@ -169,6 +167,7 @@ class LaneGroup:
     ) -> None:
         self.port = port
         self.env = port.env
+        self.clock = port.clock
         self.stage = stage
         self.name = name
         self.per_lane = spec.queue == "per_lane"

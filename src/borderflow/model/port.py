@@ -1,8 +1,8 @@
 """The port: travellers arrive, choose a lane, queue, are inspected, maybe referred, and leave.
 
-The per-traveller path runs millions of times, so it reads SimPy's clock as ``env._now`` (the
-value behind ``env.now``, without the property call) and schedules plain timed events with
-callbacks rather than a process per traveller.
+The per-traveller path runs millions of times, so it has no process per traveller: an arrival
+and the end of an inspection are plain timed callbacks on SimPy's calendar (see
+:mod:`borderflow.model.clock`, the one module that knows SimPy's internals).
 
 One replication is the pure function :func:`simulate`: a validated scenario, a seed and a
 replication number in; a small table-like :class:`ReplicationResult` out. Nothing in the result
@@ -23,8 +23,8 @@ from .. import economics
 from ..scenario.schema import Scenario
 from ..scenario.units import DAY, HOUR
 from .arrivals import arrival_times
+from .clock import Clock
 from .collect import HourBucket, StreamStats, histogram_percentile
-from .events import At
 from .lanes import Lane, LaneGroup, StageLanes
 from .rng import Draws, generator
 from .sampling import Transform, quantile_function
@@ -166,7 +166,8 @@ class Port:
     ):
         self.scenario = scenario
         self.keep_waits = waits
-        self.env = simpy.Environment()
+        self.clock = Clock()
+        self.env = self.clock.env
         self.horizon = scenario.horizon
         self.warmup = scenario.warmup
         self.tracing = trace
@@ -199,11 +200,10 @@ class Port:
 
     # --- the traveller's journey -------------------------------------------------------------
 
-    def arrive(self, event: At) -> None:
-        """A traveller of the event's stream reaches the port and heads for its first stage."""
-        stream = event._value
+    def arrive(self, stream: StreamRuntime) -> None:
+        """A traveller of ``stream`` reaches the port and heads for its first stage."""
         self.expect(stream)  # the next traveller of the stream is on its way
-        t = stream.traveller(event.env._now)
+        t = stream.traveller(self.clock.now)
         self.arrived += 1
         self.inside += 1
         if self.tracing:
@@ -215,7 +215,7 @@ class Port:
 
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
-        t.stage_arrival = self.env._now
+        t.stage_arrival = self.clock.now
         enter, groups, _ = t.legs[t.step]
         enter(t, groups)
 
@@ -255,7 +255,7 @@ class Port:
 
     def leave(self, t: Traveller) -> None:
         """``t`` leaves the port."""
-        now = self.env._now
+        now = self.clock.now
         self.exited += 1
         self.inside -= 1
         stats = t.stream.stats
@@ -279,10 +279,9 @@ class Port:
         """
         time = next(stream.arrival_times, None)
         if time is not None:
-            env = self.env
-            At(env, time - env._now, stream, self.arrive)
+            self.clock.at(time - self.clock.now, self.arrive, stream)
 
-    def clock(self) -> Generator[simpy.Event, None, None]:
+    def hours(self) -> Generator[simpy.Event, None, None]:
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
         env = self.env
         while True:
@@ -325,21 +324,21 @@ class Port:
         simulated midnight, the drain after the horizon included.
         """
         self.progress = progress
-        env = self.env
-        env.process(self.clock())
+        env, clock = self.env, self.clock
+        env.process(self.hours())
         for stream in self.streams.values():
             self.expect(stream)
         # a warm-up or horizon inside an hour cuts that hour's lane statistics in two
         if self.warmup % HOUR:
-            env.run(until=self.warmup)
+            clock.run(self.warmup)
             self.close_lane_hours(int(self.warmup // HOUR), self.warmup)
-        env.run(until=self.horizon)
+        clock.run(self.horizon)
         if self.horizon % HOUR:
             self.close_lane_hours(int(self.horizon // HOUR), self.horizon)
         self.inside_at_horizon = self.inside
         if self.inside:
             self.emptied = env.event()
-            env.run(until=env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
+            clock.run(env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
         # close the hours the clock has not reached: nothing changes after the last event
         last = math.ceil(max(env.now, self.horizon) / HOUR)
         while self.hour < last:
