@@ -73,18 +73,27 @@ class Lane:
         slots = self.slots
         if slots[-1] is not None:
             return None
+        if self.booths == 1:
+            return 0
         for position in range(self.booths - 2, -1, -1):
             if slots[position] is not None:
                 return position + 1 if position + 1 < self.booths else None
         return 0
 
     def inspect(self, traveller: Traveller, position: int) -> None:
-        """``traveller`` pulls up to booth ``position`` and its inspection starts."""
+        """``traveller`` pulls up to booth ``position``: its wait at this stage is over, and its
+        inspection starts.
+
+        The port's published wait ends when the traveller reaches the booth of its stream's
+        ``wait_until`` stage (primary inspection: the first stage of the route, unless the
+        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
+        does not visit that stage, of the first stage it visits after it (``wait_leg``).
+        """
         group = self.group
         now = group.clock.now
         stats = group.stats
-        # the wait in line, as far as it falls in this hour (earlier hours took their part)
         joined = traveller.stage_arrival
+        # the wait in line, as far as it falls in this hour (earlier hours took their part)
         stats.area_waiting += now - (joined if joined > stats.hour_start else stats.hour_start)
         stats.busy += 1
         self.slots[position] = traveller
@@ -92,8 +101,22 @@ class Lane:
             self.done[position] = False
         traveller.lane = self
         traveller.start = now
-        group.port.inspection_started(traveller, group.stage, now)
-        group.clock.at(traveller.legs[traveller.step][2], self._inspected, position)
+        step = traveller.step
+        if step == traveller.wait_leg:  # the published wait is over
+            bucket = traveller.bucket
+            bucket.pending -= 1
+            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
+                traveller.stream.stats.ready[bucket.hour] = bucket
+            if traveller.counted:
+                bucket.waits.append(now - traveller.arrival)
+        if traveller.counted:  # the wait at this stage
+            stream = traveller.stream.stats
+            index = group.stage.index
+            stream.stage_wait_sum[index] += now - joined
+            stream.stage_visits[index] += 1
+        if traveller.trace is not None:
+            traveller.trace.append((group.stage.name, group.name, self.index, joined, now))
+        group.clock.at(traveller.times[step], self._inspected, position)
 
     def _inspected(self, position: int) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
@@ -101,22 +124,46 @@ class Lane:
         stats = group.stats
         now = group.clock.now
         slots = self.slots
-        leaving: list[Traveller]
-        if self.booths == 1:
-            leaving = [slots[0]]  # type: ignore[list-item]  # the booth that just finished
+        if self.booths == 1:  # one booth: :meth:`_stacked_inspected` for one vehicle, quicker
+            traveller = slots[0]
+            assert traveller is not None  # the booth whose inspection just ended
             slots[0] = None
+            stats.busy -= 1
+            self.count -= 1
+            start = traveller.start  # booth time, as far as it falls in this hour
+            hour_start = stats.hour_start
+            stats.area_busy += now - (start if start > hour_start else hour_start)
+            if self.accepting or self.count:
+                if self.line or group.line:
+                    self.fill()
+                if not group.per_lane and not self.listed and self.accepting:
+                    group.vacant.append(self)
+                    self.listed = True
+            else:
+                self.staffed = False
+                stats.restaff(now, -1)
+            group.port.inspection_ended(traveller)
         else:
-            done = self.done
-            done[position] = True
-            leaving = []
-            for position in range(self.booths):
-                traveller = slots[position]
-                if traveller is None:
-                    continue
-                if not done[position]:
-                    break
-                slots[position] = None
-                leaving.append(traveller)
+            self._stacked_inspected(position, now)
+
+    def _stacked_inspected(self, position: int, now: float) -> None:
+        """An inspection ended in a lane of stacked booths: let out every vehicle with a clear
+        way, front first (a vehicle done behind one still inspected stays blocked), then fill
+        the booths."""
+        group = self.group
+        stats = group.stats
+        slots = self.slots
+        done = self.done
+        done[position] = True
+        leaving: list[Traveller] = []
+        for position in range(self.booths):
+            traveller = slots[position]
+            if traveller is None:
+                continue
+            if not done[position]:
+                break
+            slots[position] = None
+            leaving.append(traveller)
         stats.busy -= len(leaving)
         self.count -= len(leaving)
         hour_start = stats.hour_start
@@ -246,39 +293,47 @@ class LaneGroup:
         stats = self.stats
         return (stats.waiting + stats.busy) / self.open, None
 
-    def join_alone(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
-        """Join this group's one shared line when no other group serves the traveller: there
-        is nothing to choose (the stage decides only when all its lanes are closed)."""
-        if self.open:
-            self.join(traveller, None)
-        else:
-            self.stage.join(traveller, groups)
+    def join_lane(self, traveller: Traveller, lane: Lane) -> None:
+        """``traveller`` joins ``lane`` of this group (per-lane queues): straight into a booth
+        if the lane has no line and a free booth, otherwise at the back of its line."""
+        lane.count += 1
+        position = lane.free_booth() if not lane.line else None
+        if position is not None:
+            lane.inspect(traveller, position)
+            return
+        lane.line.append(traveller)
+        stats = self.stats  # GroupStats.joined, inlined: this runs for every traveller who waits
+        stats.waiting += 1
+        joined = traveller.stage_arrival
+        hour_start = stats.hour_start
+        stats.waiting_from += joined if joined > hour_start else hour_start
+        if stats.waiting > stats.max_waiting:
+            stats.max_waiting = stats.waiting
 
-    def join(self, traveller: Traveller, lane: Lane | None) -> None:
-        """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
-        stats = self.stats
-        if self.per_lane:
-            assert lane is not None  # per-lane groups always name the lane (see ``length``)
-            lane.count += 1
-            position = lane.free_booth() if not lane.line else None
-            if position is not None:
-                lane.inspect(traveller, position)
-                return
-            lane.line.append(traveller)
-        else:
-            if not self.line:
-                vacant = self.vacant
-                while vacant:
-                    candidate = vacant[-1]
-                    position = candidate.free_booth() if candidate.accepting else None
-                    if position is not None:
-                        candidate.count += 1
-                        candidate.inspect(traveller, position)
-                        return
-                    vacant.pop()
-                    candidate.listed = False
-            self.line.append(traveller)
-        # GroupStats.joined, inlined: this runs for every traveller who finds a line
+    def join_line(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """``traveller`` joins this group's one shared line: straight into a booth if the line
+        is empty and a lane has one free, otherwise at the back of the line.
+
+        A stream that only this group serves at the stage joins here directly (there is
+        nothing to choose); if no lane is open, the stage holds it (``groups``: those that
+        serve it) until one opens.
+        """
+        if not self.open:
+            self.stage.join(traveller, groups)
+            return
+        if not self.line:
+            vacant = self.vacant
+            while vacant:
+                candidate = vacant[-1]
+                position = candidate.free_booth() if candidate.accepting else None
+                if position is not None:
+                    candidate.count += 1
+                    candidate.inspect(traveller, position)
+                    return
+                vacant.pop()
+                candidate.listed = False
+        self.line.append(traveller)
+        stats = self.stats  # GroupStats.joined, inlined: this runs for every traveller who waits
         stats.waiting += 1
         joined = traveller.stage_arrival
         hour_start = stats.hour_start
@@ -328,7 +383,10 @@ class StageLanes:
             groups[0].stats.joined(traveller)
             self.held.append((traveller, groups))
             return
-        group.join(traveller, lane)
+        if lane is None:
+            group.join_line(traveller, groups)
+        else:
+            group.join_lane(traveller, lane)
 
     def release_held(self) -> None:
         """After lanes open: travellers held for want of an open lane join a line, in order."""

@@ -26,17 +26,20 @@ from .arrivals import arrival_times
 from .clock import Clock
 from .collect import HourBucket, StreamStats, histogram_percentile
 from .lanes import Lane, LaneGroup, StageLanes
-from .rng import Draws, generator
+from .rng import Draws, draws, generator
 from .sampling import Transform, quantile_function
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
-Leg = tuple[Join, tuple[LaneGroup, ...], float]
-"""A stage a traveller visits: how it joins a line there, the lane groups that serve its
-stream, and its inspection time (s)."""
-RouteStage = tuple[Join, tuple[LaneGroup, ...], Callable[[], float], tuple[float, Draws] | None]
+Leg = tuple[Join, tuple[LaneGroup, ...]]
+"""A stage a traveller visits: how it joins a line there, and the lane groups that serve its
+stream."""
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Draws, tuple[float, Draws] | None]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
 stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
+Plan = tuple[tuple[Leg, ...], int]
+"""The stages a traveller visits, and the index among them of the one whose inspection start
+ends its published wait (-1: none, the wait is 0)."""
 
 DRAIN_LIMIT = 7 * DAY
 """After the horizon no one new arrives and the port runs until it is empty, at most this long."""
@@ -51,6 +54,7 @@ class Traveller:
         "bucket",
         "counted",
         "legs",
+        "times",
         "wait_leg",
         "step",
         "stage_arrival",
@@ -59,19 +63,29 @@ class Traveller:
         "trace",
     )
 
-    def __init__(self, stream: StreamRuntime, arrival: float, bucket: HourBucket, counted: bool):
+    def __init__(
+        self,
+        stream: StreamRuntime,
+        arrival: float,
+        bucket: HourBucket,
+        counted: bool,
+        plan: Plan,
+        times: list[float],
+    ):
         self.stream = stream
         self.arrival = arrival
         self.bucket = bucket
         """The hour of arrival this traveller's wait is reported under."""
         self.counted = counted
         """False for travellers who arrive during the warm-up."""
-        self.legs: list[Leg] = []
-        """The stages this traveller visits, in order (referrals already decided): for each, how
-        it joins a line there, the lane groups that serve its stream, and its inspection time."""
-        self.wait_leg = -1
-        """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
-        -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
+        self.legs, self.wait_leg = plan
+        """``legs``: the stages this traveller visits, in order (referrals already decided): for
+        each, how it joins a line there and the lane groups that serve its stream (shared by the
+        travellers of the stream who visit the same stages). ``wait_leg``: index (in ``legs``)
+        of the stage whose inspection start ends the published wait, or -1 when the traveller
+        visits no stage at or after its stream's wait stage (wait 0)."""
+        self.times = times
+        """Its inspection time (s) at each of ``legs``."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
@@ -104,14 +118,15 @@ class StreamRuntime:
             single_line = len(groups) == 1 and not groups[0].per_lane
             self.route.append(
                 (
-                    groups[0].join_alone if single_line else port.stages[stage_name].join,
+                    groups[0].join_line if single_line else port.stages[stage_name].join,
                     groups,
-                    Draws(_inverted(rng_service, transform)),
-                    None if share >= 1 else (share, Draws(rng_visit.random)),
+                    draws(_inverted(rng_service, transform)),
+                    None if share >= 1 else (share, draws(rng_visit.random)),
                 )
             )
-        self.before_wait = {id(groups) for _, groups, _, _ in self.route[: self.wait_index]}
-        """The stages before the wait stage on the route (by their lane groups' identity)."""
+        self.plans: dict[int, Plan] = {}
+        """The plan of a traveller by the stages of the route it visits (bit ``i`` for stage
+        ``i``), made when first needed."""
         gaps = generator(seed, replication, f"arrivals/{name}")
         self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
         """Arrival times (s) of this stream's travellers, in order."""
@@ -125,32 +140,43 @@ class StreamRuntime:
         bucket = self.bucket
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        t = Traveller(self, arrival, bucket, arrival >= self.warmup)
-        if t.counted:
+        route = self.route
+        if len(route) == 1 and route[0][3] is None:  # one stage, for everyone
+            times = [route[0][2]()]
+            plan = self.plans.get(1) or self._plan(1)
+        else:
+            times = []
+            visits = 0
+            stage = 1
+            for _, _, service, referral in route:
+                needs = service()
+                if referral is None or referral[1]() < referral[0]:
+                    times.append(needs)
+                    visits |= stage
+                stage <<= 1
+            plan = self.plans.get(visits) or self._plan(visits)
+        counted = arrival >= self.warmup
+        t = Traveller(self, arrival, bucket, counted, plan, times)
+        if counted:
             bucket.arrivals += 1
-        legs = t.legs
-        for enter, groups, service, referral in self.route:
-            needs = service()
-            if referral is None or referral[1]() < referral[0]:
-                legs.append((enter, groups, needs))
-        # where the published wait ends: at the wait stage, or, for a traveller who skips it,
-        # at the first stage it visits after it; with none, the wait is 0
-        wait_leg = (0 if legs else -1) if self.wait_index == 0 else self._wait_leg(legs)
-        if wait_leg < 0:
-            if t.counted:
+        if plan[1] < 0:
+            if counted:
                 bucket.waits.append(0.0)
         else:
-            t.wait_leg = wait_leg
             bucket.pending += 1
         return t
 
-    def _wait_leg(self, legs: list[Leg]) -> int:
-        """Index of the first of ``legs`` at or after the wait stage on the route, or -1."""
-        before = self.before_wait
-        for i, (_, groups, _) in enumerate(legs):
-            if id(groups) not in before:
-                return i
-        return -1
+    def _plan(self, visits: int) -> Plan:
+        """The plan of the travellers who visit the stages of the route in bits ``visits``.
+
+        The published wait ends at the wait stage, or, for a traveller who skips it, at the
+        first stage it visits after it; with none, the wait is 0.
+        """
+        on_route = [i for i in range(len(self.route)) if visits >> i & 1]
+        legs = tuple((self.route[i][0], self.route[i][1]) for i in on_route)
+        after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
+        plan = self.plans[visits] = (legs, after[0] if after else -1)
+        return plan
 
 
 class Port:
@@ -176,7 +202,7 @@ class Port:
         def tie_break(where: str) -> Draws:
             # one stream per stage and lane group, so that a what-if in one lane group does not
             # reshuffle the tie-breaks of the others (common random numbers)
-            return Draws(generator(seed, replication, f"lane-choice/{where}").random)
+            return draws(generator(seed, replication, f"lane-choice/{where}").random)
 
         self.stages = {
             name: StageLanes(self, name, i, spec, tie_break)
@@ -202,8 +228,13 @@ class Port:
 
     def arrive(self, stream: StreamRuntime) -> None:
         """A traveller of ``stream`` reaches the port and heads for its first stage."""
-        self.expect(stream)  # the next traveller of the stream is on its way
-        t = stream.traveller(self.clock.now)
+        clock = self.clock
+        now = clock.now
+        # the next traveller of the stream is on its way (as in :meth:`expect`)
+        time = next(stream.arrival_times, None)
+        if time is not None:
+            clock.at(time - now, self.arrive, stream)
+        t = stream.traveller(now)
         self.arrived += 1
         self.inside += 1
         if self.tracing:
@@ -211,45 +242,25 @@ class Port:
         if not t.legs:  # referred nowhere, not even to primary: through at once (wait 0)
             self.leave(t)
             return
-        self.queue_at_stage(t)
+        # choose a lane at the first stage and join its line (as in :meth:`queue_at_stage`)
+        enter, groups = t.legs[0]
+        enter(t, groups)
 
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
         t.stage_arrival = self.clock.now
-        enter, groups, _ = t.legs[t.step]
+        enter, groups = t.legs[t.step]
         enter(t, groups)
-
-    def inspection_started(self, t: Traveller, stage: StageLanes, now: float) -> None:
-        """Called by a lane when ``t`` reaches a booth: the wait at this stage is over.
-
-        The port's published wait ends when the traveller reaches the booth of its stream's
-        ``wait_until`` stage (primary inspection: the first stage of the route, unless the
-        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
-        does not visit that stage, of the first stage it visits after it (``t.wait_leg``).
-        """
-        if t.step == t.wait_leg:
-            bucket = t.bucket
-            bucket.pending -= 1
-            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
-                t.stream.stats.ready[bucket.hour] = bucket
-            if t.counted:
-                bucket.waits.append(now - t.arrival)
-        if t.counted:
-            stats = t.stream.stats
-            stats.stage_wait_sum[stage.index] += now - t.stage_arrival
-            stats.stage_visits[stage.index] += 1
-        if t.trace is not None:
-            lane = t.lane
-            assert lane is not None  # set by the lane before it calls this
-            t.trace.append((stage.name, lane.group.name, lane.index, t.stage_arrival, now))
 
     def inspection_ended(self, t: Traveller) -> None:
         """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
         if t.trace is not None:
             t.trace[-1] += (self.env.now,)
-        t.step += 1
-        if t.step < len(t.legs):
-            self.queue_at_stage(t)
+        step = t.step = t.step + 1
+        if step < len(t.legs):
+            t.stage_arrival = self.clock.now  # on to the next stage (:meth:`queue_at_stage`)
+            enter, groups = t.legs[step]
+            enter(t, groups)
         else:
             self.leave(t)
 
