@@ -74,6 +74,32 @@ def test_help_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
+def test_a_run_that_needs_no_scipy_does_not_import_it(tmp_path):
+    """scipy takes longer to import than a small run takes: ``borderflow run`` of one
+    replication with exponential inspections, its files written, leaves it (and matplotlib)
+    unloaded; lognormal or gamma inspections, and confidence intervals, import it when used."""
+    scenario = tmp_path / "queue.yaml"
+    scenario.write_text(
+        "name: one queue\nhorizon: 2 h\nreplications: 1\n"
+        "streams: {car: {arrivals: {per_hour: 100}, route: [primary]}}\n"
+        "stages: {primary: {lanes: {g: {lanes: 2}},\n"
+        "  service: {default: {dist: exponential, mean: 1 min}}}}\n"
+    )
+    code = (
+        "import sys, contextlib, io\n"
+        "from borderflow.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['run', {str(scenario)!r}, '-j', '1', '-q', '-o', "
+        f"{str(tmp_path / 'out')!r}]) == 0\n"
+        "print(sorted({'scipy', 'matplotlib'} & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+    assert (tmp_path / "out" / "summary.csv").exists()
+
+
 def test_the_command_line_and_the_api_share_their_defaults():
     parser = arguments.parser()
     sub = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
