@@ -50,6 +50,11 @@ MAX_CHUNK = 10
 loses, no more than a few replications' work per worker."""
 
 
+PRELOAD = [__name__, "scipy.special"]
+"""Modules the fork server imports once, so that every worker it forks starts with them: the
+model, and scipy's special functions, which lognormal and gamma inspections need and which take
+longer to import (about 0.3 s) than many a task takes."""
+
 SMALL_RUN = 300_000
 """Travellers, over all replications, below which a run with no ``jobs`` given stays in this
 process: starting worker processes takes about a second, more than such a run needs."""
@@ -184,7 +189,8 @@ class ProcessExecutor(ProcessPoolExecutor):
             ) from None
         if method == "forkserver":
             # import the model once in the fork server; each worker then starts in milliseconds
-            context.set_forkserver_preload([__name__])
+            # with what it needs already imported
+            context.set_forkserver_preload(PRELOAD)
             _start_fork_server()
         reader, self._lifeline = context.Pipe(duplex=False)
         super().__init__(
