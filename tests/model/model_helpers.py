@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
+
+import numpy as np
 
 from borderflow.model.port import Port
 from borderflow.scenario import Scenario, load_scenario
@@ -46,7 +49,13 @@ def scripted_port(scenario: Scenario, arrivals: list[float], services: list[floa
     (stream,) = port.streams.values()
     stream.arrival_times = iter(arrivals)
     stage, groups, _, referral = stream.route[0]
-    stream.route[0] = (stage, groups, iter(services).__next__, referral)
+    values = iter(services)
+    stream.route[0] = (
+        stage,
+        groups,
+        lambda n: np.array([next(values, math.nan) for _ in range(n)]),
+        referral,
+    )
     return port
 
 

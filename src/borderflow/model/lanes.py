@@ -116,7 +116,7 @@ class Lane:
             stream.stage_visits[index] += 1
         if traveller.trace is not None:
             traveller.trace.append((group.stage.name, group.name, self.index, joined, now))
-        group.clock.at(traveller.times[step], self._inspected, position)
+        group.clock.at(traveller.times[traveller.legs[step][2]], self._inspected, position)
 
     def _inspected(self, position: int) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
@@ -227,6 +227,8 @@ class LaneGroup:
         self.vacant: list[Lane] = []
         """Shared queues: lanes that may have a free booth (checked when taken)."""
         self.open = 0
+        self.open_lanes: list[Lane] = []
+        """The lanes scheduled open (taking new vehicles): the first ``open``."""
         self.stats = GroupStats()
         self.tie_break = tie_break
 
@@ -235,6 +237,7 @@ class LaneGroup:
         stats = self.stats
         now = self.env.now
         self.open = count
+        self.open_lanes = self.lanes[:count]
         for lane in self.lanes:
             should = lane.index < count
             if should and not lane.accepting:
@@ -271,27 +274,41 @@ class LaneGroup:
                     stats.area_busy += end - max(traveller.start, hour_start)
         stats.close_hour(hour, end, self.open, counted)
 
+    def shortest(self) -> Lane | None:
+        """Per-lane queues: the open lane with the fewest vehicles (queued and in booths), ties
+        broken at random; None if no lane is open."""
+        best: Lane | None = None
+        best_count = 0
+        ties = 0
+        for lane in self.open_lanes:
+            count = lane.count
+            if best is None or count < best_count:
+                best, best_count, ties = lane, count, 1
+            elif count == best_count:
+                ties += 1
+                if self.tie_break() * ties < 1.0:
+                    best = lane
+        return best
+
     def length(self) -> tuple[float, Lane | None]:
         """How long a line a newcomer would join here, and the lane it would take."""
         if self.per_lane:
-            best: Lane | None = None
-            best_count = 0
-            ties = 0
-            for lane in self.lanes:
-                if not lane.accepting:
-                    continue
-                count = lane.count
-                if best is None or count < best_count:
-                    best, best_count, ties = lane, count, 1
-                elif count == best_count:
-                    ties += 1
-                    if self.tie_break() * ties < 1.0:
-                        best = lane
-            return (float(best_count), best) if best is not None else (float("inf"), None)
+            best = self.shortest()
+            return (float(best.count), best) if best is not None else (float("inf"), None)
         if not self.open:
             return float("inf"), None
         stats = self.stats
         return (stats.waiting + stats.busy) / self.open, None
+
+    def join_shortest(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """Per-lane queues, for a stream that only this group serves at the stage: the driver
+        takes the shortest open lane (:meth:`shortest`); if no lane is open, the stage holds
+        it (``groups``: those that serve it) until one opens."""
+        lane = self.shortest()
+        if lane is None:
+            self.stage.join(traveller, groups)
+        else:
+            self.join_lane(traveller, lane)
 
     def join_lane(self, traveller: Traveller, lane: Lane) -> None:
         """``traveller`` joins ``lane`` of this group (per-lane queues): straight into a booth

@@ -26,15 +26,17 @@ from .arrivals import arrival_times
 from .clock import Clock
 from .collect import HourBucket, StreamStats, histogram_percentile
 from .lanes import Lane, LaneGroup, StageLanes
-from .rng import Draws, draws, generator
+from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
-Leg = tuple[Join, tuple[LaneGroup, ...]]
-"""A stage a traveller visits: how it joins a line there, and the lane groups that serve its
-stream."""
-RouteStage = tuple[Join, tuple[LaneGroup, ...], Draws, tuple[float, Draws] | None]
+Leg = tuple[Join, tuple[LaneGroup, ...], int]
+"""A stage a traveller visits: how it joins a line there, the lane groups that serve its
+stream, and the stage's position in the stream's route."""
+Block = Callable[[int], np.ndarray]
+"""``block(n)``: the next ``n`` values of a random stream."""
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, tuple[float, Block] | None]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
 stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
 Plan = tuple[tuple[Leg, ...], int]
@@ -70,7 +72,7 @@ class Traveller:
         bucket: HourBucket,
         counted: bool,
         plan: Plan,
-        times: list[float],
+        times: tuple[float, ...],
     ):
         self.stream = stream
         self.arrival = arrival
@@ -85,7 +87,8 @@ class Traveller:
         of the stage whose inspection start ends the published wait, or -1 when the traveller
         visits no stage at or after its stream's wait stage (wait 0)."""
         self.times = times
-        """Its inspection time (s) at each of ``legs``."""
+        """Its inspection time (s) at each stage of its stream's route (``legs[i][2]`` says
+        which is that of ``legs[i]``), drawn whether it visits the stage or not."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
@@ -115,18 +118,29 @@ class StreamRuntime:
             groups = tuple(
                 port.stages[stage_name].groups[g] for g in scenario.groups_serving(stage_name, name)
             )
-            single_line = len(groups) == 1 and not groups[0].per_lane
+            # with one lane group, nothing to choose between groups: straight to its lanes
+            if len(groups) == 1:
+                join = groups[0].join_shortest if groups[0].per_lane else groups[0].join_line
+            else:
+                join = port.stages[stage_name].join
             self.route.append(
                 (
-                    groups[0].join_line if single_line else port.stages[stage_name].join,
+                    join,
                     groups,
-                    draws(_inverted(rng_service, transform)),
-                    None if share >= 1 else (share, draws(rng_visit.random)),
+                    _inverted(rng_service, transform),
+                    None if share >= 1 else (share, rng_visit.random),
                 )
             )
         self.plans: dict[int, Plan] = {}
         """The plan of a traveller by the stages of the route it visits (bit ``i`` for stage
         ``i``), made when first needed."""
+        self.needs: list[tuple[float, ...]] = []
+        """The next travellers' inspection times at each stage of the route (see
+        :meth:`draw_needs`)..."""
+        self.visits: list[int] = []
+        """... and the stages they visit (bit ``i`` for stage ``i``)."""
+        self.drawn = 0
+        """How many of ``needs`` and ``visits`` have been handed out."""
         gaps = generator(seed, replication, f"arrivals/{name}")
         self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
         """Arrival times (s) of this stream's travellers, in order."""
@@ -140,23 +154,15 @@ class StreamRuntime:
         bucket = self.bucket
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        route = self.route
-        if len(route) == 1 and route[0][3] is None:  # one stage, for everyone
-            times = [route[0][2]()]
-            plan = self.plans.get(1) or self._plan(1)
-        else:
-            times = []
-            visits = 0
-            stage = 1
-            for _, _, service, referral in route:
-                needs = service()
-                if referral is None or referral[1]() < referral[0]:
-                    times.append(needs)
-                    visits |= stage
-                stage <<= 1
-            plan = self.plans.get(visits) or self._plan(visits)
+        i = self.drawn
+        if i == len(self.needs):
+            self.draw_needs()
+            i = 0
+        self.drawn = i + 1
+        visits = self.visits[i]
+        plan = self.plans.get(visits) or self._plan(visits)
         counted = arrival >= self.warmup
-        t = Traveller(self, arrival, bucket, counted, plan, times)
+        t = Traveller(self, arrival, bucket, counted, plan, self.needs[i])
         if counted:
             bucket.arrivals += 1
         if plan[1] < 0:
@@ -166,6 +172,28 @@ class StreamRuntime:
             bucket.pending += 1
         return t
 
+    def draw_needs(self) -> None:
+        """Draw the needs of the next ``BLOCK`` travellers: at each stage of the route, an
+        inspection time and, if not everyone visits it, whether they do.
+
+        The i-th traveller of the stream takes the i-th value of each of the stream's random
+        streams (one per stage for inspection times, one per stage with referrals for visits),
+        so drawing them a block at a time, all stages together, gives every traveller the same
+        needs as drawing them one traveller at a time.
+        """
+        times = []
+        visits = np.zeros(BLOCK, dtype=np.int64)
+        for i, (_, _, service, referral) in enumerate(self.route):
+            times.append(service(BLOCK).tolist())
+            if referral is None:
+                visits |= 1 << i
+            else:
+                share, uniforms = referral
+                visits |= (uniforms(BLOCK) < share).astype(np.int64) << i
+        self.needs = list(zip(*times, strict=True))
+        self.visits = visits.tolist()
+        self.drawn = 0
+
     def _plan(self, visits: int) -> Plan:
         """The plan of the travellers who visit the stages of the route in bits ``visits``.
 
@@ -173,7 +201,7 @@ class StreamRuntime:
         first stage it visits after it; with none, the wait is 0.
         """
         on_route = [i for i in range(len(self.route)) if visits >> i & 1]
-        legs = tuple((self.route[i][0], self.route[i][1]) for i in on_route)
+        legs = tuple((self.route[i][0], self.route[i][1], i) for i in on_route)
         after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
         plan = self.plans[visits] = (legs, after[0] if after else -1)
         return plan
@@ -243,13 +271,13 @@ class Port:
             self.leave(t)
             return
         # choose a lane at the first stage and join its line (as in :meth:`queue_at_stage`)
-        enter, groups = t.legs[0]
+        enter, groups, _ = t.legs[0]
         enter(t, groups)
 
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
         t.stage_arrival = self.clock.now
-        enter, groups = t.legs[t.step]
+        enter, groups, _ = t.legs[t.step]
         enter(t, groups)
 
     def inspection_ended(self, t: Traveller) -> None:
@@ -259,7 +287,7 @@ class Port:
         step = t.step = t.step + 1
         if step < len(t.legs):
             t.stage_arrival = self.clock.now  # on to the next stage (:meth:`queue_at_stage`)
-            enter, groups = t.legs[step]
+            enter, groups, _ = t.legs[step]
             enter(t, groups)
         else:
             self.leave(t)
