@@ -36,6 +36,8 @@ from borderflow.model import ReplicationResult
 from borderflow.scenario import Scenario, load_document, validate_document
 
 HERE = Path(__file__).resolve().parent
+WORKLOADS = (("tiny", "1 h", 2), ("small", "24 h", 4))
+"""(name, horizon, replications per iteration) of the example port."""
 EXAMPLE = HERE.parent / "scenarios" / "example.yaml"
 
 
@@ -91,7 +93,7 @@ def measure(
     iterations: int = 20,
     repeat: int = 3,
     jobs: int = 2,
-    workloads: tuple[tuple[str, str, int], ...] = (("tiny", "1 h", 2), ("small", "24 h", 4)),
+    workloads: tuple[tuple[str, str, int], ...] = WORKLOADS,
 ) -> list[dict]:
     """Per workload: seconds per iteration of each way (best of ``repeat``), and the overhead
     per iteration of the pools."""
