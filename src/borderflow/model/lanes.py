@@ -75,6 +75,8 @@ class Lane:
             return None
         if self.booths == 1:
             return 0
+        if self.booths == 2:  # stacked booths: behind the front one if it is taken
+            return 0 if slots[0] is None else 1
         for position in range(self.booths - 2, -1, -1):
             if slots[position] is not None:
                 return position + 1 if position + 1 < self.booths else None

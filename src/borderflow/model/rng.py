@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
+from itertools import chain, count
 
 import numpy as np
 
@@ -33,11 +34,7 @@ def draws(draw: Callable[[int], np.ndarray]) -> Draws:
 
     ``draw`` takes the block size and returns a numpy array; its values are turned into
     Python floats a block at a time, which keeps numpy out of the per-traveller path, and the
-    next value is a generator's ``__next__`` away (no Python-level call).
+    next value is a C-level ``__next__`` away (a Python frame runs once per block only).
     """
-
-    def values() -> Iterator[float]:
-        while True:
-            yield from draw(BLOCK).tolist()
-
-    return values().__next__
+    blocks: Iterator[list[float]] = (draw(BLOCK).tolist() for _ in count())
+    return chain.from_iterable(blocks).__next__
