@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,37 @@ def test_the_dispatcher_reduces_in_the_worker_and_keeps_the_order():
 
 def _hour_rows(_scenario, result) -> int:
     return len(result.hourly)
+
+
+def _waits_where(_scenario, result) -> tuple[int, float]:
+    return os.getpid(), sum(
+        float(w.sum()) for hours in result.waits.values() for w in hours.values()
+    )
+
+
+def test_an_outer_loop_keeps_one_pool_and_its_workers_for_every_iteration():
+    """The documented way for a search: one executor opened before the loop, one
+    ``map_replications(..., reduce=..., waits=True)`` per iteration. The workers are the same
+    processes all through (nothing is started per iteration), and every iteration keeps what
+    a serial loop keeps."""
+    variants = [
+        borderflow.load_scenario(EXAMPLE, ("horizon=3 h", "warmup=0 h", f"seed={seed}"))
+        for seed in (1, 2, 3)
+    ]
+    with execution.executor_for(jobs=1) as serial:
+        expected = [
+            [w for _, w in map_replications(s, range(3), serial, reduce=_waits_where, waits=True)]
+            for s in variants * 2
+        ]
+    workers: set[int] = set()
+    got = []
+    with execution.executor_for(jobs=2) as pool:
+        for s in variants * 2:
+            kept = map_replications(s, range(3), pool, reduce=_waits_where, waits=True)
+            workers |= {pid for pid, _ in kept}
+            got.append([w for _, w in kept])
+    assert got == expected
+    assert os.getpid() not in workers and len(workers) <= 2
 
 
 def test_bad_arguments_are_input_errors_in_the_api_too():
