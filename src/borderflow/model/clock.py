@@ -44,7 +44,7 @@ class Clock:
     ``(time, priority, order, callback, value)``, which SimPy's own ``env.run`` does not know.
     """
 
-    __slots__ = ("env", "now", "at", "_queue", "_order")
+    __slots__ = ("env", "now", "at", "at_time", "_queue", "_order")
 
     def __init__(self) -> None:
         env = self.env = simpy.Environment()
@@ -58,9 +58,15 @@ class Clock:
         def at(delay: float, callback: Callable[[Any], None], value: Any) -> None:
             heappush(queue, (self.now + delay, NORMAL, next(order), callback, value))
 
+        def at_time(time: float, callback: Callable[[Any], None], value: Any) -> None:
+            heappush(queue, (time, NORMAL, next(order), callback, value))
+
         self.at = at
         """``at(delay, callback, value)`` calls ``callback(value)`` ``delay`` (s, not negative)
         from now: what ``env.timeout(delay).callbacks.append(...)`` does, without the event."""
+        self.at_time = at_time
+        """``at_time(time, callback, value)``: the same at ``time`` (s, not before now), for a
+        caller that has ``now + delay`` at hand (the same number ``at`` would compute)."""
 
         def schedule(event: Event, priority: int = NORMAL, delay: float = 0) -> None:
             # SimPy's Environment.schedule (every SimPy event is scheduled through it), as an

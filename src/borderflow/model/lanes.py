@@ -47,6 +47,7 @@ class Lane:
         "accepting",
         "staffed",
         "listed",
+        "inspected",
     )
 
     def __init__(self, group: LaneGroup, index: int, booths: int):
@@ -67,6 +68,8 @@ class Lane:
         """Whether officers are in its booths (open, or closing but still holding vehicles)."""
         self.listed = False
         """Whether the lane is on its group's list of vacant lanes (shared queues only)."""
+        self.inspected = self._inspected
+        """What the clock calls when an inspection ends (the bound method, made once)."""
 
     def free_booth(self) -> int | None:
         """The booth a vehicle entering now would drive to, or None if the rear one is taken."""
@@ -101,24 +104,25 @@ class Lane:
         self.slots[position] = traveller
         if self.booths > 1:
             self.done[position] = False
-        traveller.lane = self
         traveller.start = now
         step = traveller.step
+        counted = traveller.counted
         if step == traveller.wait_leg:  # the published wait is over
             bucket = traveller.bucket
             bucket.pending -= 1
             if not bucket.pending:  # the hour may be complete: look at it when an hour ends
                 traveller.stream.stats.ready[bucket.hour] = bucket
-            if traveller.counted:
+            if counted:
                 bucket.waits.append(now - traveller.arrival)
-        if traveller.counted:  # the wait at this stage
+        if counted:  # the wait at this stage
             stream = traveller.stream.stats
             index = group.stage.index
             stream.stage_wait_sum[index] += now - joined
             stream.stage_visits[index] += 1
         if traveller.trace is not None:
             traveller.trace.append((group.stage.name, group.name, self.index, joined, now))
-        group.clock.at(traveller.times[traveller.legs[step][2]], self._inspected, position)
+        duration = traveller.times[traveller.legs[step][2]]
+        group.clock.at_time(now + duration, self.inspected, position)
 
     def _inspected(self, position: int) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
@@ -127,8 +131,7 @@ class Lane:
         now = group.clock.now
         slots = self.slots
         if self.booths == 1:  # one booth: :meth:`_stacked_inspected` for one vehicle, quicker
-            traveller = slots[0]
-            assert traveller is not None  # the booth whose inspection just ended
+            traveller: Traveller = slots[0]  # type: ignore[assignment]  # the one just done
             slots[0] = None
             stats.busy -= 1
             self.count -= 1
@@ -136,9 +139,20 @@ class Lane:
             hour_start = stats.hour_start
             stats.area_busy += now - (start if start > hour_start else hour_start)
             if self.accepting or self.count:
-                if self.line or group.line:
-                    self.fill()
-                if not group.per_lane and not self.listed and self.accepting:
+                per_lane = group.per_lane
+                line = self.line if per_lane else group.line
+                if line and (per_lane or self.accepting):  # :meth:`fill`, for one booth
+                    following = line.popleft()
+                    stats.waiting -= 1  # GroupStats.left, inlined
+                    if stats.waiting:
+                        joined = following.stage_arrival
+                        stats.waiting_from -= joined if joined > hour_start else hour_start
+                    else:
+                        stats.waiting_from = 0.0
+                    if not per_lane:
+                        self.count += 1
+                    self.inspect(following, 0)
+                if not per_lane and not self.listed and self.accepting:
                     group.vacant.append(self)
                     self.listed = True
             else:

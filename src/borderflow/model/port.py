@@ -25,7 +25,7 @@ from ..scenario.units import DAY, HOUR
 from .arrivals import arrival_times
 from .clock import Clock
 from .collect import HourBucket, StreamStats, histogram_percentile
-from .lanes import Lane, LaneGroup, StageLanes
+from .lanes import LaneGroup, StageLanes
 from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
 
@@ -61,7 +61,6 @@ class Traveller:
         "step",
         "stage_arrival",
         "start",
-        "lane",
         "trace",
     )
 
@@ -95,7 +94,6 @@ class Traveller:
         """When the traveller reached its current stage."""
         self.start = arrival
         """When its current inspection started."""
-        self.lane: Lane | None = None
         self.trace: list | None = None
 
 
@@ -137,8 +135,8 @@ class StreamRuntime:
         self.needs: list[tuple[float, ...]] = []
         """The next travellers' inspection times at each stage of the route (see
         :meth:`draw_needs`)..."""
-        self.visits: list[int] = []
-        """... and the stages they visit (bit ``i`` for stage ``i``)."""
+        self.next_plans: list[Plan] = []
+        """... and their plans (by the stages they visit)."""
         self.drawn = 0
         """How many of ``needs`` and ``visits`` have been handed out."""
         gaps = generator(seed, replication, f"arrivals/{name}")
@@ -159,8 +157,7 @@ class StreamRuntime:
             self.draw_needs()
             i = 0
         self.drawn = i + 1
-        visits = self.visits[i]
-        plan = self.plans.get(visits) or self._plan(visits)
+        plan = self.next_plans[i]
         counted = arrival >= self.warmup
         t = Traveller(self, arrival, bucket, counted, plan, self.needs[i])
         if counted:
@@ -191,7 +188,11 @@ class StreamRuntime:
                 share, uniforms = referral
                 visits |= (uniforms(BLOCK) < share).astype(np.int64) << i
         self.needs = list(zip(*times, strict=True))
-        self.visits = visits.tolist()
+        stages = visits.tolist()
+        plans = self.plans
+        for key in set(stages).difference(plans):
+            self._plan(key)
+        self.next_plans = list(map(plans.__getitem__, stages))
         self.drawn = 0
 
     def _plan(self, visits: int) -> Plan:
@@ -251,6 +252,8 @@ class Port:
         """Until when (s) the lane statistics have been closed."""
         self.progress: Callable[[float, float], None] | None = None
         """Called as ``progress(now, horizon)`` (s) at each simulated midnight."""
+        self.arriving = self.arrive
+        """What the clock calls when a traveller arrives (the bound method, made once)."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -260,8 +263,8 @@ class Port:
         now = clock.now
         # the next traveller of the stream is on its way (as in :meth:`expect`)
         time = next(stream.arrival_times, None)
-        if time is not None:
-            clock.at(time - now, self.arrive, stream)
+        if time is not None:  # at now + (time - now), as SimPy computes it from the delay
+            clock.at_time(now + (time - now), self.arriving, stream)
         t = stream.traveller(now)
         self.arrived += 1
         self.inside += 1
@@ -318,7 +321,7 @@ class Port:
         """
         time = next(stream.arrival_times, None)
         if time is not None:
-            self.clock.at(time - self.clock.now, self.arrive, stream)
+            self.clock.at(time - self.clock.now, self.arriving, stream)
 
     def hours(self) -> Generator[simpy.Event, None, None]:
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
