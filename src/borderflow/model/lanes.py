@@ -201,12 +201,16 @@ class Lane:
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
         group = self.group
-        line = self.line if group.per_lane else group.line
+        per_lane = group.per_lane
+        if not per_lane and not self.accepting:
+            return  # a closing lane takes no one more from the shared line
+        line = self.line if per_lane else group.line
+        slots = self.slots
         while line:
+            if slots[-1] is not None:  # the rear booth is taken: no one can drive in
+                return
             position = self.free_booth()
             if position is None:
-                return
-            if not group.per_lane and not self.accepting:
                 return
             traveller = line.popleft()
             stats = group.stats  # GroupStats.left, inlined: this runs for every wait in line
@@ -217,7 +221,7 @@ class Lane:
                 stats.waiting_from -= joined if joined > hour_start else hour_start
             else:
                 stats.waiting_from = 0.0
-            if not group.per_lane:
+            if not per_lane:
                 self.count += 1
             self.inspect(traveller, position)
 

@@ -36,9 +36,10 @@ Leg = tuple[Join, tuple[LaneGroup, ...], int]
 stream, and the stage's position in the stream's route."""
 Block = Callable[[int], np.ndarray]
 """``block(n)``: the next ``n`` values of a random stream."""
-RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, tuple[float, Block] | None]
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, Transform, tuple[float, Block] | None]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
-stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
+stream, the uniforms and the inverse CDF of its inspection times, and (share, uniforms) when
+not every traveller visits it."""
 Plan = tuple[tuple[Leg, ...], int]
 """The stages a traveller visits, and the index among them of the one whose inspection start
 ends its published wait (-1: none, the wait is 0)."""
@@ -125,7 +126,8 @@ class StreamRuntime:
                 (
                     join,
                     groups,
-                    _inverted(rng_service, transform),
+                    rng_service.random,
+                    transform,
                     None if share >= 1 else (share, rng_visit.random),
                 )
             )
@@ -180,13 +182,21 @@ class StreamRuntime:
         """
         times = []
         visits = np.zeros(BLOCK, dtype=np.int64)
-        for i, (_, _, service, referral) in enumerate(self.route):
-            times.append(service(BLOCK).tolist())
+        for i, (_, _, service, transform, referral) in enumerate(self.route):
+            u = service(BLOCK)
             if referral is None:
+                times.append(transform(u).tolist())
                 visits |= 1 << i
             else:
                 share, uniforms = referral
-                visits |= (uniforms(BLOCK) < share).astype(np.int64) << i
+                visiting = uniforms(BLOCK) < share
+                visits |= visiting.astype(np.int64) << i
+                # an inspection time only for those who visit (its uniform is drawn for all):
+                # an inverse CDF is elementwise, so the same numbers, without computing the
+                # others (the gamma's is slow, and few are referred to secondary)
+                needed = np.full(BLOCK, math.nan)
+                needed[visiting] = transform(u[visiting])
+                times.append(needed.tolist())
         self.needs = list(zip(*times, strict=True))
         stages = visits.tolist()
         plans = self.plans
@@ -615,11 +625,6 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         if port.keep_waits
         else None,
     )
-
-
-def _inverted(rng: np.random.Generator, transform: Transform) -> Callable[[int], np.ndarray]:
-    """``n`` draws of a distribution by inversion of ``rng``'s uniforms."""
-    return lambda n: transform(rng.random(n))
 
 
 def _add(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
