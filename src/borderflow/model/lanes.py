@@ -158,7 +158,7 @@ class Lane:
             else:
                 self.staffed = False
                 stats.restaff(now, -1)
-            group.port.inspection_ended(traveller)
+            group.ended(traveller)
         else:
             self._stacked_inspected(position, now)
 
@@ -196,7 +196,7 @@ class Lane:
             self.staffed = False
             stats.restaff(now, -self.booths)
         for traveller in leaving:
-            group.port.inspection_ended(traveller)
+            group.ended(traveller)
 
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
@@ -235,6 +235,8 @@ class LaneGroup:
         self.port = port
         self.env = port.env
         self.clock = port.clock
+        self.ended = port.inspection_ended
+        """What a lane calls when a traveller drives out of a booth (made once)."""
         self.stage = stage
         self.name = name
         self.per_lane = spec.queue == "per_lane"
