@@ -73,10 +73,35 @@ def timed(fn):
     return time.perf_counter() - start, value
 
 
-def child(command: list[str]) -> tuple[float, float, float]:
-    """Run ``command``; return its wall seconds, CPU seconds and peak resident memory (MB)."""
+PEAK = """
+import atexit, os, sys
+
+def peak():  # this process's own peak (VmHWM): ru_maxrss would count the parent's, forked
+    try:
+        with open("/proc/self/status") as status:
+            kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(os.environ["BENCHMARK_PEAK_FILE"], "w") as out:
+        out.write(str(kb))
+
+atexit.register(peak)
+from borderflow.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""``python -c PEAK args``: ``borderflow args``, writing its peak resident memory (kB) to the
+file ``BENCHMARK_PEAK_FILE`` names."""
+
+
+def child(command: list[str], work: Path | None = None) -> tuple[float, float, float]:
+    """Run ``command``; return its wall seconds, CPU seconds and peak resident memory (MB),
+    the latter as the command measured it itself if it did (see ``PEAK``)."""
     path = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}  # this checkout's borderflow
+    peak_file = (work or Path(tempfile.gettempdir())) / "peak.kb"
+    env["BENCHMARK_PEAK_FILE"] = str(peak_file)
+    peak_file.unlink(missing_ok=True)
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -84,12 +109,15 @@ def child(command: list[str]) -> tuple[float, float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 3):  # 3: some travellers not served (not here)
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    kb = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, kb / 1024
 
 
-def borderflow_run(scenario: Path, out: Path, *changes: str) -> list[str]:
-    command = [sys.executable, "-m", "borderflow", "run", str(scenario), "-r", "1", "-j", "1"]
-    command.append("-q")
+def borderflow_run(scenario: Path, out: Path, *changes: str, peak: bool = False) -> list[str]:
+    """``borderflow run scenario -r 1 -j 1 -q --set change ... -o out`` in a fresh Python
+    (through ``PEAK`` with ``peak``, which adds a few lines at the exit only)."""
+    program = ["-c", PEAK] if peak else ["-m", "borderflow"]
+    command = [sys.executable, *program, "run", str(scenario), "-r", "1", "-j", "1", "-q"]
     for change in changes:
         command += ["--set", change]
     return [*command, "-o", str(out)]
@@ -141,7 +169,8 @@ def long_replication(days: list[int], work: Path) -> None:
     rows = []
     for n in days:
         out = work / f"sy-{n}"
-        wall, cpu, rss = child(borderflow_run(SAN_YSIDRO, out, f"horizon={n} d", "warmup=0 h"))
+        changes = (f"horizon={n} d", "warmup=0 h")
+        wall, cpu, rss = child(borderflow_run(SAN_YSIDRO, out, *changes, peak=True), work)
         rows.append((n, wall, cpu, rss))
         print(
             f"   {n:>4} days  {wall:>7.1f} s wall  {cpu:>7.1f} s CPU  "
