@@ -44,6 +44,9 @@ _EXPORTS = {
     "sweep": "experiments.sweep",
     "SweepResult": "experiments.sweep",
     "load_experiment": "experiments.sweep",
+    "staff": "staffing",
+    "StaffingResult": "staffing",
+    "write_staffing": "staffing",
     "CalibrationResult": "calibrate",
     "VerificationReport": "verify",
     # errors
@@ -63,6 +66,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SequentialRunResult",
+    "StaffingResult",
     "SweepResult",
     "VerificationReport",
     "check",
@@ -71,9 +75,11 @@ __all__ = [
     "load_scenario",
     "run",
     "simulate",
+    "staff",
     "sweep",
     "write_comparison",
     "write_run",
+    "write_staffing",
 ]
 
 

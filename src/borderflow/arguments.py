@@ -71,7 +71,9 @@ def parser() -> argparse.ArgumentParser:
     _check(commands)
     _compare(commands)
     _sweep(commands)
+    _region(commands)
     _calibrate(commands)
+    _staff(commands)
     _verify(commands)
     _plot(commands)
     _report(commands)
@@ -187,6 +189,54 @@ def _sweep(commands: Commands) -> None:
     _plot_flag(sweep)
 
 
+def _region(commands: Commands) -> None:
+    region = commands.add_parser(
+        "region",
+        help="solve a region's equilibrium: travellers choose ports, lanes and hours by waits",
+        description="Solve a region file: its markets' trips choose among ports, lane types, "
+        "crossing hours (and not crossing) by access time plus expected wait, and the ports are "
+        "simulated with the flows they choose, until the flows are their own response "
+        "(method of successive averages, common random numbers).",
+    )
+    region.add_argument("file", help="region file (YAML)")
+    _replications_and_seed(region, "the region file's", per="per port and iteration; ")
+    region.add_argument(
+        "--iterations",
+        type=positive,
+        metavar="N",
+        help="most equilibrium iterations (default: the file's equilibrium.iterations)",
+    )
+    region.add_argument(
+        "--tolerance",
+        type=fraction,
+        metavar="G",
+        help="stop when the relative gap is below G (default: the file's equilibrium.tolerance)",
+    )
+    region.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write choices.csv, convergence.csv, waits.csv, markets.csv, region.json and each "
+        "port's run at equilibrium (DIR/<port>/) here",
+    )
+    region.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the region and its port files, say which port arrivals the markets "
+        "replace, and exit without simulating",
+    )
+    _execution(region)
+    region.add_argument(
+        "--max-travellers",
+        type=positive,
+        default=defaults.MAX_TRAVELLERS,
+        metavar="N",
+        help="refuse flows that expect more than N travellers in one replication of a port "
+        f"(default {defaults.MAX_TRAVELLERS:,})",
+    )
+    region.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+
+
 def _calibrate(commands: Commands) -> None:
     calibrate = commands.add_parser(
         "calibrate",
@@ -238,6 +288,80 @@ def _calibrate(commands: Commands) -> None:
     )
     calibrate.add_argument("-j", "--jobs", type=positive, metavar="N", help=_JOBS_HELP)
     _set(calibrate)
+
+
+def _staff(commands: Commands) -> None:
+    staff = commands.add_parser(
+        "staff",
+        help="find the fewest lane-hours (and officer shifts) that meet hourly wait targets",
+        description="Find the lanes to open each hour, in the lane groups serving the targeted "
+        "streams, so that every target holds in every counted hour of arrival with the fewest "
+        "lane-hours (simulation-based iterative staffing, common random numbers); then the "
+        "officer shifts that cover them (integer programme). Compared with the period-by-period "
+        "(stationary) schedule and the scenario's own. See docs/staffing.md.",
+    )
+    staff.add_argument("file", help="scenario file (YAML)")
+    staff.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="STREAM:METRIC<=VALUE",
+        help="e.g. car_general:wait_p95_min<=30; METRIC is wait_mean_min, wait_pNN_min or "
+        "share_wait_over_X_min (a share, 0.05 = 5%%); repeatable",
+    )
+    staff.add_argument(
+        "--groups",
+        nargs="+",
+        metavar="STAGE.GROUP",
+        help="decide only these lane groups (default: every group serving a targeted stream "
+        "where its wait ends); the others keep their schedule",
+    )
+    staff.add_argument(
+        "--shift-hours",
+        nargs="+",
+        type=positive,
+        default=[8],
+        metavar="H",
+        help="shift lengths officers may work, in hours (default 8; e.g. --shift-hours 8 10)",
+    )
+    staff.add_argument(
+        "--breaks",
+        action="store_true",
+        help="give every shift longer than 6 hours a one-hour break, off duty",
+    )
+    staff.add_argument(
+        "--pool-shifts",
+        action="store_true",
+        help="plan each stage's shifts for all its decided lane groups together (officers move "
+        "between them; lane_group 'all' in shifts.csv)",
+    )
+    staff.add_argument(
+        "--rule",
+        choices=("ci", "mean"),
+        default="ci",
+        help="an hour is met when the upper end of its 95%% CI over replications (ci, the "
+        "default) or its mean (mean) is at or below the target",
+    )
+    staff.add_argument(
+        "--iterations",
+        type=positive,
+        default=30,
+        metavar="N",
+        help="simulation runs allowed to each phase of the search (default 30)",
+    )
+    _replications_and_seed(staff, "the scenario's", "each schedule tried; ")
+    staff.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write staffing.csv, targets.csv, shifts.csv, staffed.yaml and more here",
+    )
+    _set(staff)
+    staff.add_argument("-q", "--quiet", action="store_true", help="no progress and no table")
+    _execution(staff)
+    _max_travellers(staff)
+    _plot_flag(staff)
 
 
 def _verify(commands: Commands) -> None:

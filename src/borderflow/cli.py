@@ -224,6 +224,13 @@ def _strict_code(args: argparse.Namespace, results: Sequence[tuple[str, Any]]) -
 
 def _check(args: argparse.Namespace) -> int:
     from .capacity import check
+    from .region.compare import is_region_file
+
+    if is_region_file(args.file):  # a region: what `borderflow region --check` says
+        from .region.load import describe, load_region
+
+        sys.stdout.write(describe(load_region(args.file, args.max_travellers)))
+        return EXIT_OK
 
     report = check(args.file, args.overrides, args.max_travellers, args.max_memory)
     sys.stdout.write(report.to_text())
@@ -234,7 +241,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from .experiments.compare import compare, print_comparison, write_comparison
+    from .region.compare import is_region_file
 
+    if is_region_file(args.base):
+        return _compare_regions(args)
     if not _needs_output(args):
         return EXIT_INPUT
     bar = _progress(args, "replications")
@@ -274,6 +284,42 @@ def _compare(args: argparse.Namespace) -> int:
     )
 
 
+def _compare_regions(args: argparse.Namespace) -> int:
+    """``compare`` of two region files: both equilibria, each port paired."""
+    from .errors import ArgumentError
+    from .region.compare import (
+        compare_regions,
+        is_region_file,
+        print_region_comparison,
+        write_region_comparison,
+    )
+
+    if len(args.alternatives) != 1 or not is_region_file(args.alternatives[0]):
+        raise ArgumentError("compare: a region file is compared with exactly one other region file")
+    if args.precision is not None or args.plot:
+        raise ArgumentError("compare: --precision and --plot do not apply to region files")
+    result = compare_regions(
+        args.base,
+        args.alternatives[0],
+        replications=args.replications,
+        seed=args.seed,
+        jobs=args.jobs,
+        dask=args.dask,
+    )
+    if not args.quiet:
+        print_region_comparison(result, sys.stdout)
+    if args.output:
+        paths = write_region_comparison(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.base.interrupted or result.alternative.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from .experiments.sweep import load_experiment, print_sweep, sweep
 
@@ -310,6 +356,138 @@ def _sweep(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             metric=args.metric,
             streams=[args.stream],
+        )
+    return EXIT_OK
+
+
+def _staff(args: argparse.Namespace) -> int:
+    from .output import ITERATIONS_CSV
+    from .staffing import staff
+    from .staffing.files import STEP_COLUMNS, missed_text, step_rows, to_text, write_staffing
+
+    if not _needs_output(args):
+        return EXIT_INPUT
+    journal = None
+    if args.output:
+        # each simulation run of the search is logged as it ends: nothing is lost on a crash
+        log = Path(args.output) / ITERATIONS_CSV
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(",".join(STEP_COLUMNS) + "\n", encoding="utf-8")
+
+        def journal(step: Any) -> None:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(",".join(map(str, step_rows([step])[0])) + "\n")
+
+    bar = _progress(args, "staffing")
+    try:
+        result = staff(
+            args.file,
+            args.targets,
+            groups=args.groups,
+            shift_hours=args.shift_hours,
+            breaks=args.breaks,
+            pool_shifts=args.pool_shifts,
+            rule=args.rule,
+            iterations=args.iterations,
+            replications=args.replications,
+            seed=args.seed,
+            overrides=args.overrides,
+            jobs=args.jobs,
+            dask=args.dask,
+            progress=bar,
+            journal=journal,
+            max_travellers=args.max_travellers,
+            max_memory_mb=args.max_memory,
+        )
+    finally:
+        bar.close()
+    if not result.steps or not result.found.checks:
+        _say(f"{_stopped()} before the first schedule was simulated; nothing to write")
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(to_text(result))
+    if args.output:
+        paths = write_staffing(result, args.output)
+        if not args.quiet:
+            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
+        if args.plot:
+            _draw(result, Path(args.output) / "plots", quiet=args.quiet)
+    if result.interrupted:
+        _say(
+            f"{_stopped()} after {len(result.steps)} simulation runs; the best schedule so far "
+            + (f"is in {args.output}" if args.output else "was printed")
+        )
+        return EXIT_INTERRUPTED
+    if result.impossible:
+        _say(
+            "error: some targets cannot be met even with every lane open (more lanes needed "
+            f"than the port has), in these hours of arrival: {missed_text(result.impossible)}. "
+            "The schedule found opens every lane there and meets the targets elsewhere."
+        )
+        return EXIT_INPUT
+    missed = result.found.missed()
+    if missed:
+        _say(
+            f"warning: the search stopped (--iterations {args.iterations}) before every target "
+            f"was met; still missed: {missed_text(missed)}"
+        )
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def _region(args: argparse.Namespace) -> int:
+    from .region import load_region, print_region, solve, write_region
+    from .region.load import describe
+
+    region = load_region(args.file, args.max_travellers)
+    if args.check:
+        sys.stdout.write(describe(region))
+        return EXIT_OK
+    for note in region.notes:
+        _say(f"note: {note}")
+
+    def progress(iteration: int, most: int, gap: float) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(
+                f"\riteration {iteration}/{most}, relative gap {gap:.4f}\033[K",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = solve(
+        region,
+        replications=args.replications,
+        seed=args.seed,
+        iterations=args.iterations,
+        tolerance=args.tolerance,
+        jobs=args.jobs,
+        dask=args.dask,
+        progress=progress,
+        max_travellers=args.max_travellers,
+    )
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if not result.iterations:
+        _say(f"{_stopped()} before the first iteration finished; nothing to write")
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print_region(result, sys.stdout)
+    if args.output:
+        paths = write_region(result, args.output)
+        if not args.quiet:
+            print(
+                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
+                f"{args.output}"
+            )
+    if result.interrupted:
+        _say(f"{_stopped()} after {len(result.iterations)} iterations; the last is kept")
+        return EXIT_INTERRUPTED
+    if not result.converged:
+        _say(
+            f"warning: the relative gap {result.gap:.4f} is above the tolerance after "
+            f"{len(result.iterations)} iterations (more iterations, or more replications to "
+            "lower the noise)"
         )
     return EXIT_OK
 
@@ -452,8 +630,10 @@ def _printed_metrics(args: argparse.Namespace) -> tuple[str, ...]:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run,
     "check": _check,
+    "staff": _staff,
     "compare": _compare,
     "sweep": _sweep,
+    "region": _region,
     "calibrate": _calibrate,
     "verify": _verify,
     "schema": _schema,

@@ -23,6 +23,17 @@ TRACE_FILE = "trace.csv"
 RUN_JSON = "run.json"
 COMPARISON_CSV, COMPARISON_JSON = "comparison.csv", "comparison.json"
 POINTS_CSV, RESULTS_CSV, SWEEP_JSON = "points.csv", "results.csv", "sweep.json"
+STAFFING_CSV, STAFFING_JSON, STAFFED_YAML = "staffing.csv", "staffing.json", "staffed.yaml"
+SCHEDULES_CSV, TARGETS_CSV, TARGETS_COMPARED_CSV = (
+    "schedules.csv",
+    "targets.csv",
+    "targets_compared.csv",
+)
+SHIFTS_CSV, STAFFING_SUMMARY_CSV, ITERATIONS_CSV = (
+    "shifts.csv",
+    "staffing_summary.csv",
+    "iterations.csv",
+)
 """The one home of every output file name; readers (figures, reports) use these too."""
 
 

@@ -288,6 +288,13 @@ _META_KEYS = (
     ("replications_requested", "replications requested"),
     ("replications_finished", "replications finished"),
     ("interrupted", "interrupted"),
+    ("targets", "targets"),
+    ("rule", "rule for met"),
+    ("replications", "replications"),
+    ("groups", "lane groups decided"),
+    ("shift_hours", "shift lengths (h)"),
+    ("breaks", "breaks"),
+    ("steps", "simulation runs"),
     ("borderflow_version", "borderflow"),
     ("python_version", "Python"),
     ("numpy_version", "NumPy"),
@@ -503,6 +510,98 @@ def _sweep_body(planned: Any, metric: str, streams: Sequence[str]) -> tuple[str,
     return "Sweep", f"{title}: {subtitle}, {len(data.points)} points", "\n".join(body)
 
 
+# --- staffing -------------------------------------------------------------------------------
+
+
+def _staffing_body(planned: Any) -> tuple[str, str, str]:
+    from .plots.io import number
+
+    data = planned.data
+    meta = data.meta
+    labels = {
+        "found": "Found by the search",
+        "stationary": "Stationary, hour by hour",
+        "scenario": "The scenario's own",
+    }
+    rows = []
+    by_name = {r["schedule"]: r for r in data.summary}
+    for r in data.summary:
+        missed = r.get("hours_missed", "")
+        rows.append(
+            [
+                _e(labels.get(r["schedule"], r["schedule"])),
+                _num(number(r["lane_hours"]), 0),
+                _num(number(r["booth_hours"]), 0),
+                _num(number(r["officer_hours"]), 0),
+                _e(missed if missed != "" else "–"),
+                _e(r.get("missed", "")),
+            ]
+        )
+    found = by_name.get("found", {})
+    own = by_name.get("scenario", {})
+    stationary = by_name.get("stationary", {})
+    sentences = []
+    if found:
+        sentences.append(
+            f"To meet {_e(', '.join(meta.get('targets', [])))} in every hour, the search opens "
+            f"{_num(number(found['lane_hours']), 0)} lane-hours in "
+            f"{_e(meta.get('cycle', 'a day'))} "
+            f"({_num(number(found['officer_hours']), 0)} officer-hours in shifts of "
+            f"{_e('/'.join(str(h) for h in meta.get('shift_hours', [])))} h)."
+        )
+    if own:
+        sentences.append(
+            f"The scenario's own schedule has {_num(number(own['lane_hours']), 0)} lane-hours "
+            f"and misses a target in {_e(own.get('hours_missed', '–'))} hours."
+        )
+    if stationary:
+        sentences.append(
+            "Staffing each hour by its own load (the stationary schedule) takes "
+            f"{_num(number(stationary['lane_hours']), 0)} lane-hours and misses a target in "
+            f"{_e(stationary.get('hours_missed', '–'))} hours."
+        )
+    if meta.get("impossible"):
+        sentences.append("Not met even with every lane open: " + _e(meta["impossible"]) + ".")
+    shift_rows = [
+        [
+            _e(r["stage"]),
+            _e(r["lane_group"]),
+            _e(r["start_hour"]),
+            _e(r["hours"]),
+            _e(r["officers"]),
+        ]
+        for r in data.shifts
+    ]
+    rule = (
+        "the upper end of its 95% confidence interval" if meta.get("rule") == "ci" else "its mean"
+    )
+    body = [
+        "<h2>Finding</h2>",
+        "<p>" + " ".join(sentences) + "</p>",
+        _table(
+            ["Schedule", "Lane-hours", "Booth-hours", "Officer-hours", "Hours missed", "Which"],
+            rows,
+            numeric={1, 2, 3, 4},
+        ),
+        f'<p class="note">An hour of arrival meets a target when {rule} over '
+        f"{_e(meta.get('replications'))} replications (common random numbers) is at or below "
+        "it. Lane-hours and booth-hours are over the counted hours.</p>",
+        "<h2>Figures</h2>",
+        _figures(planned),
+        "<h2>Officer shifts (found schedule)</h2>",
+        _table(
+            ["Stage", "Lane group", "Start hour", "Hours", "Officers"],
+            shift_rows,
+            numeric={2, 3, 4},
+        )
+        if shift_rows
+        else "<p>No officers needed.</p>",
+        "<h2>Search metadata</h2>",
+        _metadata(meta),
+    ]
+    return "Staffing", str(meta.get("scenario_name") or "Staffing"), "\n".join(body)
+
+
 def _extra_json(documents: dict[str, Any]) -> list[str]:
     """Top-level values of the JSON files beside the tables (a comparison's or sweep's own
     record of what was run, by file name), shown as metadata."""
@@ -523,7 +622,7 @@ def _extra_json(documents: dict[str, Any]) -> list[str]:
 def _source_name(data: Data) -> str:
     """What the report was made from: the directory's name, or for a result in memory its
     scenario (or experiment) file, else its name."""
-    from .plots.io import ComparisonData, RunData
+    from .plots.io import ComparisonData, RunData, StaffingData
 
     if data.directory is not None:
         return data.directory.name or str(data.directory)
@@ -537,6 +636,9 @@ def _source_name(data: Data) -> str:
     if isinstance(data, ComparisonData):
         runs = [data.base] if data.base is not None else []
         return " vs ".join(of_run(run) for run in [*runs, *data.alternatives.values()])
+    if isinstance(data, StaffingData):
+        source = data.meta.get("scenario_file")
+        return Path(str(source)).name if source else data.name
     source = data.meta.get("experiment_file") or data.meta.get("scenario_file")
     return Path(str(source)).name if source else "a sweep"
 
@@ -567,12 +669,20 @@ def build_report(
     from .plots import DEFAULT_SWEEP_METRIC, plan
 
     planned = plan(source, metric=metric, streams=streams, target=target)
-    assert planned.data is not None  # plan() always returns the data it planned for
+    if planned.kind == "region":  # a region folder: its body is built with its figures
+        from .plots.region import report_body
+
+        kind, title, body, origin = report_body(planned, _figures(planned))
+    else:
+        assert planned.data is not None  # plan() always returns the data it planned for
+        origin = _source_name(planned.data)  # type: ignore[arg-type]
     if planned.kind == "run":
         kind, title, body = _run_body(planned)
     elif planned.kind == "comparison":
         kind, title, body = _comparison_body(planned)
-    else:
+    elif planned.kind == "staffing":
+        kind, title, body = _staffing_body(planned)
+    elif planned.kind == "sweep":
         kind, title, body = _sweep_body(planned, metric or DEFAULT_SWEEP_METRIC, streams or ["all"])
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -583,7 +693,7 @@ def build_report(
         f"<style>{CSS}</style></head><body><main>"
         f'<header><div class="kind">borderflow · {_e(kind)} report</div>'
         f"<h1>{_e(title)}</h1>"
-        f'<div class="muted">From {_e(_source_name(planned.data))} · made {made} with '
+        f'<div class="muted">From {_e(origin)} · made {made} with '
         f"borderflow {_e(__version__)}</div></header>\n"
         f"{body}\n</main></body></html>\n"
     )

@@ -245,3 +245,18 @@ def test_a_broken_pool_still_stops_its_workers(scenario):
         process.kill()
     assert not alive, "the pool could not stop its workers"
     pool.shutdown()
+
+
+def test_a_staffing_search_is_identical_on_dask(cluster):
+    from borderflow.staffing import staff
+    from borderflow.staffing.files import staffing_rows, target_rows
+
+    targets = ["car_general:wait_p95_min<=8"]
+    serial = staff(EXAMPLE, targets, replications=3, jobs=1, iterations=5)
+    pool = make_executor(dask=cluster.scheduler_address)
+    try:
+        on_dask = staff(EXAMPLE, targets, replications=3, executor=pool, iterations=5)
+    finally:
+        pool.shutdown()
+    assert staffing_rows(on_dask) == staffing_rows(serial)
+    assert repr(target_rows(on_dask.found.checks)) == repr(target_rows(serial.found.checks))

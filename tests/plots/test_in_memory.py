@@ -226,7 +226,7 @@ def test_write_plots_of_a_directory_still_defaults_to_its_plots_folder(
 
 
 def test_write_plots_refuses_what_it_cannot_plot(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match="expected a run, comparison or sweep directory"):
+    with pytest.raises(TypeError, match="expected a run, comparison, sweep or staffing directory"):
         write_plots(42, tmp_path)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not dict"):
         run.hourly_wait({"summary": []})  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ def test_plot_a_comparison_and_a_sweep(
 def test_plot_refuses_a_directory_without_results(tmp_path: Path) -> None:
     code, out, err = cli("plot", tmp_path)
     assert code == 2 and out == ""
-    assert "holds no borderflow run, comparison or sweep" in err
+    assert "holds no borderflow run, comparison, sweep or staffing" in err
     code, _, err = cli("plot", tmp_path / "missing")
     assert code == 2 and "no such directory" in err
     code, _, err = cli("report", tmp_path)

@@ -220,7 +220,9 @@ def test_plan_lists_the_five_run_figures(run_dir: Path) -> None:
 
 def test_a_directory_without_a_run_is_refused_with_what_is_missing(tmp_path: Path) -> None:
     (tmp_path / "summary.csv").write_text("stream,metric,mean\n")
-    with pytest.raises(PlotInputError, match="holds no borderflow run, comparison or sweep"):
+    with pytest.raises(
+        PlotInputError, match="holds no borderflow run, comparison, sweep or staffing"
+    ):
         plan(tmp_path)
     with pytest.raises(PlotInputError, match="run.json, hourly.csv, lanes_hourly.csv missing"):
         run.hourly_wait(tmp_path)

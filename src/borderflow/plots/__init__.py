@@ -21,6 +21,7 @@ with the Agg renderer and not registered with pyplot (nothing to close, nothing 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -28,20 +29,21 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import compare, run, sweep
+from . import compare, region, run, staffing, sweep
 from .io import (
     ComparisonData,
     Data,
     PlotInputError,
     RunData,
     Source,
+    StaffingData,
     SweepData,
     directory_of,
     kind_of,
     load,
     no_directory,
 )
-from .style import is_minutes
+from .style import is_minutes, slug
 
 FORMATS = ("png", "svg", "pdf")
 DEFAULT_SWEEP_METRIC = "wait_p95_min"
@@ -60,6 +62,7 @@ __all__ = [
     "plan",
     "run",
     "save_figure",
+    "staffing",
     "sweep",
     "write_plots",
 ]
@@ -83,8 +86,9 @@ class Plan:
     figures: list[PlannedFigure]
     notes: list[str] = field(default_factory=list)
     """Figures left out, and why."""
-    data: Data | None = None
-    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData`` or ``SweepData``."""
+    data: Data | region.RegionData | None = None
+    """The :class:`~borderflow.plots.io.RunData`, ``ComparisonData``, ``SweepData`` or
+    ``RegionData``."""
 
 
 def plan(
@@ -111,12 +115,32 @@ def plan(
         PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
         TypeError: ``source`` is none of these.
     """
+    regional = region.plan_of(source)  # a region folder or result: plots/region.py
+    if regional is not None:
+        return Plan("region", [PlannedFigure(*f) for f in regional[1]], data=regional[0])
     data = load(source)
     if isinstance(data, RunData):
         return Plan("run", _run_figures(data), data=data)
     if isinstance(data, ComparisonData):
         return _comparison_plan(data)
+    if isinstance(data, StaffingData):
+        return _staffing_plan(data)
     return _sweep_plan(data, metric, streams, target)
+
+
+def _staffing_plan(data: StaffingData) -> Plan:
+    figures = []
+    for i, (stream, metric, value) in enumerate(staffing.targets_of(data)):
+        figures.append(
+            PlannedFigure(
+                f"staffing_{slug(stream)}_{slug(metric)}",
+                f"Lanes open by hour for {stream} (found, stationary, the scenario's own) and "
+                f"{metric} by hour of arrival against the target {value:g}, with the found "
+                "schedule's 95% confidence band.",
+                functools.partial(staffing.staffing_by_hour, data, i),
+            )
+        )
+    return Plan("staffing", figures, data=data)
 
 
 def _comparison_plan(data: ComparisonData) -> Plan:

@@ -35,11 +35,17 @@ from ..output import (
     POINTS_CSV,
     RESULTS_CSV,
     RUN_JSON,
+    SCHEDULES_CSV,
+    SHIFTS_CSV,
+    STAFFING_JSON,
+    STAFFING_SUMMARY_CSV,
     SWEEP_JSON,
+    TARGETS_COMPARED_CSV,
     TRACE_FILE,
 )
 from ..runner import RunResult
 from ..scenario.units import HOUR, parse_duration
+from ..staffing.search import StaffingResult
 
 RUN_FILES = (RUN_JSON, FILES["summary"], FILES["hourly"], FILES["lanes_hourly"])
 COMPARISON_FILE = COMPARISON_CSV
@@ -749,14 +755,17 @@ def kind_of(directory: str | Path) -> str:
         raise PlotInputError(f"{directory}: no such directory")
     if is_comparison(directory):
         return "comparison"
+    if is_staffing(directory):
+        return "staffing"
     if is_sweep(directory):
         return "sweep"
     if is_run(directory):
         return "run"
     raise PlotInputError(
-        f"{directory} holds no borderflow run, comparison or sweep: expected run.json, "
-        "summary.csv, hourly.csv and lanes_hourly.csv (borderflow run -o), comparison.csv "
-        "(borderflow compare) or points.csv and results.csv (borderflow sweep)"
+        f"{directory} holds no borderflow run, comparison, sweep or staffing: expected "
+        "run.json, summary.csv, hourly.csv and lanes_hourly.csv (borderflow run -o), "
+        "comparison.csv (borderflow compare), points.csv and results.csv (borderflow sweep) "
+        "or staffing.json and schedules.csv (borderflow staff)"
     )
 
 
@@ -771,11 +780,11 @@ the :class:`ComparisonData` of either."""
 SweepSource: TypeAlias = SweepData | SweepResult | str | Path
 """What a sweep figure takes: a sweep directory, a :class:`SweepResult` in memory, or the
 :class:`SweepData` of either."""
-Data: TypeAlias = RunData | ComparisonData | SweepData
-"""The tables of a run, a comparison or a sweep, wherever they came from."""
-Result: TypeAlias = RunResult | Comparison | SweepResult
+Data: TypeAlias = "RunData | ComparisonData | SweepData | StaffingData"
+"""The tables of a run, a comparison, a sweep or a staffing search, wherever they came from."""
+Result: TypeAlias = "RunResult | Comparison | SweepResult | StaffingResult"
 """A result in memory that figures and reports take."""
-Source: TypeAlias = Data | Result | str | Path
+Source: TypeAlias = "Data | Result | str | Path"
 """Anything to plot or report on: a directory, a result in memory, or its data."""
 
 
@@ -842,8 +851,10 @@ def load(source: Source) -> Data:
         PlotInputError: the directory holds nothing to plot, or a file in it is unusable.
         TypeError: ``source`` is none of these.
     """
-    if isinstance(source, RunData | ComparisonData | SweepData):
+    if isinstance(source, RunData | ComparisonData | SweepData | StaffingData):
         return source
+    if isinstance(source, StaffingResult):
+        return StaffingData.from_result(source)
     if isinstance(source, RunResult):
         return load_run(source)
     if isinstance(source, Comparison):
@@ -856,23 +867,27 @@ def load(source: Source) -> Data:
             return read_run(source)
         if kind == "comparison":
             return read_comparison(source)
+        if kind == "staffing":
+            return read_staffing(source)
         return read_sweep(source)
     raise _refuse(
-        source, "a run, comparison or sweep directory, or a RunResult, Comparison or SweepResult"
+        source,
+        "a run, comparison, sweep or staffing directory, or a RunResult, Comparison, SweepResult "
+        "or StaffingResult",
     )
 
 
 def is_in_memory(source: object) -> bool:
     """True for a result in memory (a :class:`RunResult`, :class:`Comparison` or
     :class:`SweepResult`), which has no directory of its own."""
-    return isinstance(source, RunResult | Comparison | SweepResult)
+    return isinstance(source, RunResult | Comparison | SweepResult | StaffingResult)
 
 
 def directory_of(source: Source) -> Path | None:
     """The directory that ``source`` is, or was read from (None for a result in memory)."""
     if isinstance(source, str | Path):
         return Path(source)
-    if isinstance(source, RunData | ComparisonData | SweepData):
+    if isinstance(source, RunData | ComparisonData | SweepData | StaffingData):
         return source.directory
     return None
 
@@ -884,3 +899,126 @@ def no_directory(function: str, argument: str, source: Source) -> TypeError:
         f"{function}: {argument} is required for {kind} ({type(source).__name__}): it has no "
         "directory of its own to write into"
     )
+
+
+# --- staffing -------------------------------------------------------------------------------
+
+
+@dataclass
+class StaffingData:
+    """The tables of a staffing search (``borderflow staff -o DIR``): the lanes of the found,
+    stationary and scenario's own schedules (``schedules.csv``), every target in every hour
+    under each (``targets_compared.csv``), their cost (``staffing_summary.csv``) and
+    ``staffing.json``."""
+
+    directory: Path | None
+    meta: dict[str, Any]
+    schedules: list[dict[str, str]]
+    targets: list[dict[str, str]]
+    summary: list[dict[str, str]]
+    shifts: list[dict[str, str]]
+
+    @classmethod
+    def from_result(cls, result: Any) -> StaffingData:
+        from ..staffing import files
+
+        return cls(
+            None,
+            _as_json(files.metadata(result)),
+            table_rows(files.SCHEDULE_COLUMNS, files.schedule_rows(result)),
+            table_rows(
+                ("schedule", *files.TARGET_COLUMNS),
+                [
+                    (name, *row)
+                    for name, e in result.schedules().items()
+                    for row in files.target_rows(e.checks)
+                ],
+            ),
+            table_rows(files.SUMMARY_COLUMNS, files.summary_rows(result)),
+            table_rows(files.SHIFT_COLUMNS, files.shift_rows(result)),
+        )
+
+    @property
+    def origin(self) -> str:
+        return str(self.directory) if self.directory else "a staffing result in memory"
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("scenario_name") or "staffing")
+
+    @property
+    def target_texts(self) -> list[str]:
+        return [str(t) for t in self.meta.get("targets", [])]
+
+    def hours(self) -> list[int]:
+        first = int(self.meta.get("first_hour", 0))
+        return list(range(first, first + len(self.meta.get("hour_day_types", []))))
+
+    def lanes(self, schedule: str, groups: Sequence[str]) -> np.ndarray:
+        """Lanes open in ``groups`` (``stage.group``) under ``schedule`` in each counted hour."""
+        types = self.meta.get("hour_day_types", [])
+        table: dict[tuple[str, str, int], float] = {}
+        for r in self.schedules:
+            key = (f"{r['stage']}.{r['lane_group']}", r["day"], int(r["hour"]))
+            table[key] = number(r[schedule])
+        return np.array(
+            [
+                sum(table.get((g, str(day), h % 24), math.nan) for g in groups)
+                for h, day in zip(self.hours(), types, strict=True)
+            ]
+        )
+
+    def metric(self, schedule: str, stream: str, metric: str) -> dict[int, Estimate]:
+        """Absolute hour -> the target metric's estimate under ``schedule``."""
+        out = {}
+        for r in self.targets:
+            if r["schedule"] == schedule and r["stream"] == stream and r["metric"] == metric:
+                hour = 24 * int(r["day"]) + int(r["hour"])
+                out[hour] = Estimate(
+                    number(r["mean"]), number(r["ci_low"]), number(r["ci_high"]), math.nan, 0
+                )
+        return out
+
+    def missed(self, schedule: str, stream: str, metric: str) -> set[int]:
+        return {
+            24 * int(r["day"]) + int(r["hour"])
+            for r in self.targets
+            if r["schedule"] == schedule
+            and r["stream"] == stream
+            and r["metric"] == metric
+            and r["met"] == "False"
+        }
+
+
+STAFFING_FILES = (STAFFING_JSON, SCHEDULES_CSV, TARGETS_COMPARED_CSV, STAFFING_SUMMARY_CSV)
+
+
+def is_staffing(directory: str | Path) -> bool:
+    return all((Path(directory) / name).is_file() for name in STAFFING_FILES)
+
+
+def read_staffing(directory: str | Path) -> StaffingData:
+    """The tables of a staffing directory."""
+    directory = Path(directory)
+    missing = [name for name in STAFFING_FILES if not (directory / name).is_file()]
+    if missing:
+        raise PlotInputError(
+            f"{directory} holds no complete staffing result: missing {', '.join(missing)} "
+            "(written by borderflow staff -o)"
+        )
+    try:
+        meta = json.loads((directory / STAFFING_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlotInputError(f"{directory / STAFFING_JSON}: cannot read it ({exc})") from None
+    schedules = read_rows(directory / SCHEDULES_CSV)
+    _require(schedules, ("stage", "lane_group", "day", "hour", "found"), directory / SCHEDULES_CSV)
+    targets = read_rows(directory / TARGETS_COMPARED_CSV)
+    _require(
+        targets,
+        ("schedule", "stream", "day", "hour", "metric", "mean", "ci_high", "met"),
+        directory / TARGETS_COMPARED_CSV,
+    )
+    summary = read_rows(directory / STAFFING_SUMMARY_CSV)
+    shifts_path = directory / SHIFTS_CSV
+    shifts = read_rows(shifts_path) if shifts_path.is_file() else []
+    return StaffingData(directory, meta, schedules, targets, summary, shifts)

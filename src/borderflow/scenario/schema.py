@@ -636,9 +636,10 @@ class Scenario(_Model):
         ]
 
 
-def schema_keys(path: tuple[str | int, ...]) -> list[str]:
-    """The keys the schema defines at ``path`` (for hints, and for ``--set`` to create)."""
-    model: Any = Scenario
+def schema_keys(path: tuple[str | int, ...], root: type[BaseModel] | None = None) -> list[str]:
+    """The keys the schema defines at ``path`` (for hints, and for ``--set`` to create), in the
+    scenario schema or in the schema of ``root`` (a region file's, say)."""
+    model: Any = Scenario if root is None else root
     for part in path:
         if isinstance(part, int):
             continue

@@ -13,7 +13,7 @@ import typing
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
@@ -66,7 +66,7 @@ def validate_document(doc: Document) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc, doc))
+        problems.extend(pydantic_problems(exc, doc))
     seen = {(p.path, p.message) for p in problems}
     for path, message in check_references(doc.data):
         if (path, message) not in seen:
@@ -345,7 +345,11 @@ def _name(name: object) -> str:
     return _short(repr(name))
 
 
-def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
+def pydantic_problems(
+    exc: ValidationError, doc: Document, root: type[BaseModel] | None = None
+) -> list[Problem]:
+    """Pydantic's errors as positioned problems in ``doc``, whose schema is the scenario's or,
+    given, that of the model ``root``."""
     problems: list[Problem] = []
     seen: set[tuple[Path, str]] = set()
     for err in exc.errors(include_url=False):
@@ -358,7 +362,7 @@ def _pydantic_problems(exc: ValidationError, doc: Document) -> list[Problem]:
         if kind == "extra_forbidden":
             key = path[-1]
             message = f"{_UNKNOWN_KEY}{_short(repr(key))}"
-            allowed = schema_keys(path[:-1])
+            allowed = schema_keys(path[:-1], root)
             close = difflib.get_close_matches(str(key), allowed, n=1)
             if close:
                 message += f" (did you mean {close[0]!r}?)"
