@@ -257,7 +257,7 @@ class LaneGroup:
     def set_open(self, count: int) -> None:
         """Open the first ``count`` lanes; lanes beyond stop admitting and close once empty."""
         stats = self.stats
-        now = self.env.now
+        now = self.clock.now
         self.open = count
         self.open_lanes = self.lanes[:count]
         for lane in self.lanes:

@@ -296,7 +296,7 @@ class Port:
     def inspection_ended(self, t: Traveller) -> None:
         """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
         if t.trace is not None:
-            t.trace[-1] += (self.env.now,)
+            t.trace[-1] += (self.clock.now,)
         step = t.step = t.step + 1
         if step < len(t.legs):
             t.stage_arrival = self.clock.now  # on to the next stage (:meth:`queue_at_stage`)
