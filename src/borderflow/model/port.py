@@ -1,8 +1,22 @@
 """The port: travellers arrive, choose a lane, queue, are inspected, maybe referred, and leave.
 
-The per-traveller path runs millions of times, so it has no process per traveller: an arrival
-and the end of an inspection are plain timed callbacks on SimPy's calendar (see
-:mod:`borderflow.model.clock`, the one module that knows SimPy's internals).
+A traveller's path, function by function:
+
+1. **arrive** (:meth:`Port.arrive`): the stream's next arrival is scheduled, the traveller is
+   made with its needs drawn (:meth:`StreamRuntime.traveller`: inspection times, the stages
+   it visits);
+2. **choose a lane** at its stage and **queue** (the leg's ``join``:
+   :meth:`LaneGroup.join_shortest` for per-lane queues, :meth:`LaneGroup.join_line` for a
+   shared line, :meth:`StageLanes.join` when several lane groups serve the stream);
+3. **inspection** at a booth (:meth:`Lane.inspect`: the wait ends; :meth:`Lane._inspected`
+   when it is over, which lets the next in line in);
+4. **on to the next stage** (secondary, if referred) or **out**
+   (:meth:`Port.inspection_ended`, :meth:`Port.leave`).
+
+This runs millions of times, so there is no process per traveller: an arrival and the end of
+an inspection are plain timed callbacks on SimPy's calendar (see
+:mod:`borderflow.model.clock`, the one module that knows SimPy's internals), and a few steps
+are inlined where they are called (each says so).
 
 One replication is the pure function :func:`simulate`: a validated scenario, a seed and a
 replication number in; a small table-like :class:`ReplicationResult` out. Nothing in the result
