@@ -32,3 +32,10 @@ def plain_mmc(
     env.process(source(env))
     env.run()
     return waits
+
+
+if __name__ == "__main__":  # the whole-process comparison: python plain_simpy.py CUSTOMERS
+    import sys
+
+    waits = plain_mmc(int(sys.argv[1]) if len(sys.argv) > 1 else 400_000, 9.0, 1.0, 10)
+    print(f"{len(waits)} customers, mean wait {sum(waits) / len(waits):.4f} min")

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 CONFIDENCE = 0.95
 
@@ -52,6 +51,8 @@ def estimate(values: Iterable[float], confidence: float = CONFIDENCE) -> Estimat
 @functools.lru_cache(maxsize=1024)
 def _t_quantile(p: float, degrees: int) -> float:
     """Student's t quantile, cached: tables of many metrics ask for the same few."""
+    from scipy import special  # here: importing it takes longer than many a run
+
     return float(special.stdtrit(degrees, p))
 
 

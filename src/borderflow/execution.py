@@ -12,6 +12,21 @@ simulation itself. Each replication is the pure function
 :func:`borderflow.model.simulate`, so results are the same, bit for bit, wherever they ran. A
 chunk may carry a ``reduce`` function, applied to each replication in the worker, so that only
 what the caller needs travels back (verification keeps a few numbers per replication).
+
+Outer loops (a staffing search, an equilibrium between ports, anything that runs replications
+many times over) open one executor before the loop and pass it to every call, so that no
+iteration pays for starting workers::
+
+    with executor_for(jobs=4) as executor:          # workers start here, once
+        for plan in candidates:
+            scenario = scenario_for(plan)              # validated in this process
+            kept = map_replications(scenario, range(30), executor, reduce=measure, waits=True)
+
+The workers stay up between calls with the model (and scipy's special functions) imported
+once, in the fork server; each task carries its validated scenario (a few kilobytes, pickled in
+a fraction of a millisecond, never parsed again) and brings back only what ``reduce`` keeps.
+``benchmarks/outer_loop.py`` measures what an iteration costs this way, with a fresh pool per
+iteration, and serially (``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -49,6 +64,11 @@ MAX_CHUNK = 10
 """At most this many replications per task, so that progress is reported, and an interrupt
 loses, no more than a few replications' work per worker."""
 
+
+PRELOAD = [__name__, "scipy.special"]
+"""Modules the fork server imports once, so that every worker it forks starts with them: the
+model, and scipy's special functions, which lognormal and gamma inspections need and which take
+longer to import (about 0.3 s) than many a task takes."""
 
 SMALL_RUN = 300_000
 """Travellers, over all replications, below which a run with no ``jobs`` given stays in this
@@ -184,7 +204,8 @@ class ProcessExecutor(ProcessPoolExecutor):
             ) from None
         if method == "forkserver":
             # import the model once in the fork server; each worker then starts in milliseconds
-            context.set_forkserver_preload([__name__])
+            # with what it needs already imported
+            context.set_forkserver_preload(PRELOAD)
             _start_fork_server()
         reader, self._lifeline = context.Pipe(duplex=False)
         super().__init__(
@@ -345,7 +366,8 @@ def executor_for(
     work: tuple[int, float] | None = None,
 ) -> Iterator[Executor]:
     """Use ``executor`` if given; otherwise make one and shut it down afterwards (at once,
-    killing its workers, after Ctrl-C).
+    killing its workers, after Ctrl-C). An outer loop opens it once, around the loop, and
+    passes the executor to every iteration (see the module's documentation).
 
     With neither ``jobs`` nor ``dask``, ``work`` = (replications, expected travellers over all of
     them) chooses with :func:`auto_jobs`; without ``work`` either, the run stays in this

@@ -193,9 +193,9 @@ class RunResult:
     def metadata(self) -> dict[str, Any]:
         """What ``run.json`` records: versions, seed, scenario hashes, the resolved scenario."""
         import platform
+        from importlib.metadata import version
 
         import numpy
-        import scipy
         import simpy
 
         from . import __version__
@@ -205,7 +205,7 @@ class RunResult:
         meta: dict[str, Any] = {
             "borderflow_version": __version__,
             "numpy_version": numpy.__version__,
-            "scipy_version": scipy.__version__,
+            "scipy_version": version("scipy"),  # not imported: it takes longer than a run
             "simpy_version": simpy.__version__,
             "python_version": platform.python_version(),
             "scenario_name": self.scenario.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,32 @@ def test_help_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
+def test_a_run_that_needs_no_scipy_does_not_import_it(tmp_path):
+    """scipy takes longer to import than a small run takes: ``borderflow run`` of one
+    replication with exponential inspections, its files written, leaves it (and matplotlib)
+    unloaded; lognormal or gamma inspections, and confidence intervals, import it when used."""
+    scenario = tmp_path / "queue.yaml"
+    scenario.write_text(
+        "name: one queue\nhorizon: 2 h\nreplications: 1\n"
+        "streams: {car: {arrivals: {per_hour: 100}, route: [primary]}}\n"
+        "stages: {primary: {lanes: {g: {lanes: 2}},\n"
+        "  service: {default: {dist: exponential, mean: 1 min}}}}\n"
+    )
+    code = (
+        "import sys, contextlib, io\n"
+        "from borderflow.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['run', {str(scenario)!r}, '-j', '1', '-q', '-o', "
+        f"{str(tmp_path / 'out')!r}]) == 0\n"
+        "print(sorted({'scipy', 'matplotlib'} & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+    assert (tmp_path / "out" / "summary.csv").exists()
+
+
 def test_the_command_line_and_the_api_share_their_defaults():
     parser = arguments.parser()
     sub = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
@@ -126,6 +153,37 @@ def test_the_dispatcher_reduces_in_the_worker_and_keeps_the_order():
 
 def _hour_rows(_scenario, result) -> int:
     return len(result.hourly)
+
+
+def _waits_where(_scenario, result) -> tuple[int, float]:
+    return os.getpid(), sum(
+        float(w.sum()) for hours in result.waits.values() for w in hours.values()
+    )
+
+
+def test_an_outer_loop_keeps_one_pool_and_its_workers_for_every_iteration():
+    """The documented way for a search: one executor opened before the loop, one
+    ``map_replications(..., reduce=..., waits=True)`` per iteration. The workers are the same
+    processes all through (nothing is started per iteration), and every iteration keeps what
+    a serial loop keeps."""
+    variants = [
+        borderflow.load_scenario(EXAMPLE, ("horizon=3 h", "warmup=0 h", f"seed={seed}"))
+        for seed in (1, 2, 3)
+    ]
+    with execution.executor_for(jobs=1) as serial:
+        expected = [
+            [w for _, w in map_replications(s, range(3), serial, reduce=_waits_where, waits=True)]
+            for s in variants * 2
+        ]
+    workers: set[int] = set()
+    got = []
+    with execution.executor_for(jobs=2) as pool:
+        for s in variants * 2:
+            kept = map_replications(s, range(3), pool, reduce=_waits_where, waits=True)
+            workers |= {pid for pid, _ in kept}
+            got.append([w for _, w in kept])
+    assert got == expected
+    assert os.getpid() not in workers and len(workers) <= 2
 
 
 def test_bad_arguments_are_input_errors_in_the_api_too():

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
+
+import numpy as np
 
 from borderflow.model.port import Port
 from borderflow.scenario import Scenario, load_scenario
@@ -45,8 +48,15 @@ def scripted_port(scenario: Scenario, arrivals: list[float], services: list[floa
     port = Port(scenario, seed=1, replication=0, trace=True)
     (stream,) = port.streams.values()
     stream.arrival_times = iter(arrivals)
-    stage, groups, _, referral = stream.route[0]
-    stream.route[0] = (stage, groups, iter(services).__next__, referral)
+    stage, groups, _, _, referral = stream.route[0]
+    values = iter(services)
+    stream.route[0] = (
+        stage,
+        groups,
+        lambda n: np.array([next(values, math.nan) for _ in range(n)]),
+        lambda times: times,
+        referral,
+    )
     return port
 
 

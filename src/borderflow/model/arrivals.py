@@ -11,6 +11,7 @@ rather than a different set of travellers arriving.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -23,7 +24,22 @@ def arrival_times(
     horizon: float,
     unit_gaps: Callable[[int], np.ndarray],
 ) -> Iterator[float]:
-    """Yield arrival times (s) in [0, horizon) for hourly rates repeated every day (or week).
+    """Arrival times (s) in [0, horizon) for hourly rates repeated every day (or week), in
+    order (the arguments are those of :func:`arrival_blocks`).
+
+    An iterator over the blocks' values: the next time is a C-level ``next`` away, with no
+    Python frame to resume but once per block.
+    """
+    return chain.from_iterable(arrival_blocks(rates_per_hour, horizon, unit_gaps))
+
+
+def arrival_blocks(
+    rates_per_hour: Sequence[float],
+    horizon: float,
+    unit_gaps: Callable[[int], np.ndarray],
+) -> Iterator[list[float]]:
+    """Yield arrival times (s) in [0, horizon) for hourly rates repeated every day (or week),
+    in order, a block (list) at a time.
 
     Args:
         rates_per_hour: arrival rates (per hour) for each hour of a day (24 values) or of a
@@ -48,6 +64,6 @@ def arrival_times(
         hour = np.searchsorted(knots, inside, side="right") - 1
         times = hour * HOUR + (inside - knots[hour]) / rates[hour]
         # rounding must not put an arrival at or after the horizon, outside [0, horizon)
-        yield from np.minimum(times, last).tolist()
+        yield np.minimum(times, last).tolist()
         if len(inside) < BLOCK:
             return

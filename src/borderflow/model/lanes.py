@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .collect import GroupStats
-from .events import At
 from .rng import Draws
 
 if TYPE_CHECKING:
@@ -48,6 +47,7 @@ class Lane:
         "accepting",
         "staffed",
         "listed",
+        "inspected",
     )
 
     def __init__(self, group: LaneGroup, index: int, booths: int):
@@ -68,57 +68,118 @@ class Lane:
         """Whether officers are in its booths (open, or closing but still holding vehicles)."""
         self.listed = False
         """Whether the lane is on its group's list of vacant lanes (shared queues only)."""
+        self.inspected = self._inspected
+        """What the clock calls when an inspection ends (the bound method, made once)."""
 
     def free_booth(self) -> int | None:
         """The booth a vehicle entering now would drive to, or None if the rear one is taken."""
         slots = self.slots
         if slots[-1] is not None:
             return None
+        if self.booths == 1:
+            return 0
+        if self.booths == 2:  # stacked booths: behind the front one if it is taken
+            return 0 if slots[0] is None else 1
         for position in range(self.booths - 2, -1, -1):
             if slots[position] is not None:
                 return position + 1 if position + 1 < self.booths else None
         return 0
 
     def inspect(self, traveller: Traveller, position: int) -> None:
-        """``traveller`` pulls up to booth ``position`` and its inspection starts."""
+        """``traveller`` pulls up to booth ``position``: its wait at this stage is over, and its
+        inspection starts.
+
+        The port's published wait ends when the traveller reaches the booth of its stream's
+        ``wait_until`` stage (primary inspection: the first stage of the route, unless the
+        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
+        does not visit that stage, of the first stage it visits after it (``wait_leg``).
+        """
         group = self.group
-        env = group.env
-        now = env._now
+        now = group.clock.now
         stats = group.stats
-        # the wait in line, as far as it falls in this hour (earlier hours took their part)
         joined = traveller.stage_arrival
+        # the wait in line, as far as it falls in this hour (earlier hours took their part)
         stats.area_waiting += now - (joined if joined > stats.hour_start else stats.hour_start)
         stats.busy += 1
         self.slots[position] = traveller
         if self.booths > 1:
             self.done[position] = False
-        traveller.lane = self
         traveller.start = now
-        group.port.inspection_started(traveller, group.stage, now)
-        At(env, traveller.legs[traveller.step][2], position, self._inspected)
+        step = traveller.step
+        counted = traveller.counted
+        if step == traveller.wait_leg:  # the published wait is over
+            bucket = traveller.bucket
+            bucket.pending -= 1
+            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
+                traveller.stream.stats.ready[bucket.hour] = bucket
+            if counted:
+                bucket.waits.append(now - traveller.arrival)
+        if counted:  # the wait at this stage
+            stream = traveller.stream.stats
+            index = group.stage.index
+            stream.stage_wait_sum[index] += now - joined
+            stream.stage_visits[index] += 1
+        if traveller.trace is not None:
+            traveller.trace.append((group.stage.name, group.name, self.index, joined, now))
+        duration = traveller.times[traveller.legs[step][2]]
+        group.clock.at_time(now + duration, self.inspected, position)
 
-    def _inspected(self, event: At) -> None:
+    def _inspected(self, position: int) -> None:
         """An inspection ended: let out every vehicle with a clear way, then fill the booths."""
         group = self.group
         stats = group.stats
-        now = group.env._now
+        now = group.clock.now
         slots = self.slots
-        leaving: list[Traveller]
-        if self.booths == 1:
-            leaving = [slots[0]]  # type: ignore[list-item]  # the booth that just finished
+        if self.booths == 1:  # one booth: :meth:`_stacked_inspected` for one vehicle, quicker
+            traveller: Traveller = slots[0]  # type: ignore[assignment]  # the one just done
             slots[0] = None
+            stats.busy -= 1
+            self.count -= 1
+            start = traveller.start  # booth time, as far as it falls in this hour
+            hour_start = stats.hour_start
+            stats.area_busy += now - (start if start > hour_start else hour_start)
+            if self.accepting or self.count:
+                per_lane = group.per_lane
+                line = self.line if per_lane else group.line
+                if line and (per_lane or self.accepting):  # :meth:`fill`, for one booth
+                    following = line.popleft()
+                    stats.waiting -= 1  # GroupStats.left, inlined
+                    if stats.waiting:
+                        joined = following.stage_arrival
+                        stats.waiting_from -= joined if joined > hour_start else hour_start
+                    else:
+                        stats.waiting_from = 0.0
+                    if not per_lane:
+                        self.count += 1
+                    self.inspect(following, 0)
+                if not per_lane and not self.listed and self.accepting:
+                    group.vacant.append(self)
+                    self.listed = True
+            else:
+                self.staffed = False
+                stats.restaff(now, -1)
+            group.ended(traveller)
         else:
-            done = self.done
-            done[event._value] = True
-            leaving = []
-            for position in range(self.booths):
-                traveller = slots[position]
-                if traveller is None:
-                    continue
-                if not done[position]:
-                    break
-                slots[position] = None
-                leaving.append(traveller)
+            self._stacked_inspected(position, now)
+
+    def _stacked_inspected(self, position: int, now: float) -> None:
+        """An inspection ended in a lane of stacked booths: let out every vehicle with a clear
+        way, front first (a vehicle done behind one still inspected stays blocked), then fill
+        the booths."""
+        group = self.group
+        stats = group.stats
+        slots = self.slots
+        done = self.done
+        done[position] = True
+        leaving: list[Traveller] = []
+        for position in range(self.booths):
+            traveller = slots[position]
+            if traveller is None:
+                continue
+            if not done[position]:
+                break
+            slots[position] = None
+            leaving.append(traveller)
         stats.busy -= len(leaving)
         self.count -= len(leaving)
         hour_start = stats.hour_start
@@ -135,17 +196,21 @@ class Lane:
             self.staffed = False
             stats.restaff(now, -self.booths)
         for traveller in leaving:
-            group.port.inspection_ended(traveller)
+            group.ended(traveller)
 
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
         group = self.group
-        line = self.line if group.per_lane else group.line
+        per_lane = group.per_lane
+        if not per_lane and not self.accepting:
+            return  # a closing lane takes no one more from the shared line
+        line = self.line if per_lane else group.line
+        slots = self.slots
         while line:
+            if slots[-1] is not None:  # the rear booth is taken: no one can drive in
+                return
             position = self.free_booth()
             if position is None:
-                return
-            if not group.per_lane and not self.accepting:
                 return
             traveller = line.popleft()
             stats = group.stats  # GroupStats.left, inlined: this runs for every wait in line
@@ -156,7 +221,7 @@ class Lane:
                 stats.waiting_from -= joined if joined > hour_start else hour_start
             else:
                 stats.waiting_from = 0.0
-            if not group.per_lane:
+            if not per_lane:
                 self.count += 1
             self.inspect(traveller, position)
 
@@ -169,6 +234,9 @@ class LaneGroup:
     ) -> None:
         self.port = port
         self.env = port.env
+        self.clock = port.clock
+        self.ended = port.inspection_ended
+        """What a lane calls when a traveller drives out of a booth (made once)."""
         self.stage = stage
         self.name = name
         self.per_lane = spec.queue == "per_lane"
@@ -181,14 +249,17 @@ class LaneGroup:
         self.vacant: list[Lane] = []
         """Shared queues: lanes that may have a free booth (checked when taken)."""
         self.open = 0
+        self.open_lanes: list[Lane] = []
+        """The lanes scheduled open (taking new vehicles): the first ``open``."""
         self.stats = GroupStats()
         self.tie_break = tie_break
 
     def set_open(self, count: int) -> None:
         """Open the first ``count`` lanes; lanes beyond stop admitting and close once empty."""
         stats = self.stats
-        now = self.env.now
+        now = self.clock.now
         self.open = count
+        self.open_lanes = self.lanes[:count]
         for lane in self.lanes:
             should = lane.index < count
             if should and not lane.accepting:
@@ -225,61 +296,83 @@ class LaneGroup:
                     stats.area_busy += end - max(traveller.start, hour_start)
         stats.close_hour(hour, end, self.open, counted)
 
+    def shortest(self) -> Lane | None:
+        """Per-lane queues: the open lane with the fewest vehicles (queued and in booths), ties
+        broken at random; None if no lane is open."""
+        best: Lane | None = None
+        best_count = 0
+        ties = 0
+        for lane in self.open_lanes:
+            count = lane.count
+            if best is None or count < best_count:
+                best, best_count, ties = lane, count, 1
+            elif count == best_count:
+                ties += 1
+                if self.tie_break() * ties < 1.0:
+                    best = lane
+        return best
+
     def length(self) -> tuple[float, Lane | None]:
         """How long a line a newcomer would join here, and the lane it would take."""
         if self.per_lane:
-            best: Lane | None = None
-            best_count = 0
-            ties = 0
-            for lane in self.lanes:
-                if not lane.accepting:
-                    continue
-                count = lane.count
-                if best is None or count < best_count:
-                    best, best_count, ties = lane, count, 1
-                elif count == best_count:
-                    ties += 1
-                    if self.tie_break() * ties < 1.0:
-                        best = lane
-            return (float(best_count), best) if best is not None else (float("inf"), None)
+            best = self.shortest()
+            return (float(best.count), best) if best is not None else (float("inf"), None)
         if not self.open:
             return float("inf"), None
         stats = self.stats
         return (stats.waiting + stats.busy) / self.open, None
 
-    def join_alone(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
-        """Join this group's one shared line when no other group serves the traveller: there
-        is nothing to choose (the stage decides only when all its lanes are closed)."""
-        if self.open:
-            self.join(traveller, None)
-        else:
+    def join_shortest(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """Per-lane queues, for a stream that only this group serves at the stage: the driver
+        takes the shortest open lane (:meth:`shortest`); if no lane is open, the stage holds
+        it (``groups``: those that serve it) until one opens."""
+        lane = self.shortest()
+        if lane is None:
             self.stage.join(traveller, groups)
-
-    def join(self, traveller: Traveller, lane: Lane | None) -> None:
-        """``traveller`` joins this group (in ``lane`` with per-lane queues)."""
-        stats = self.stats
-        if self.per_lane:
-            assert lane is not None  # per-lane groups always name the lane (see ``length``)
-            lane.count += 1
-            position = lane.free_booth() if not lane.line else None
-            if position is not None:
-                lane.inspect(traveller, position)
-                return
-            lane.line.append(traveller)
         else:
-            if not self.line:
-                vacant = self.vacant
-                while vacant:
-                    candidate = vacant[-1]
-                    position = candidate.free_booth() if candidate.accepting else None
-                    if position is not None:
-                        candidate.count += 1
-                        candidate.inspect(traveller, position)
-                        return
-                    vacant.pop()
-                    candidate.listed = False
-            self.line.append(traveller)
-        # GroupStats.joined, inlined: this runs for every traveller who finds a line
+            self.join_lane(traveller, lane)
+
+    def join_lane(self, traveller: Traveller, lane: Lane) -> None:
+        """``traveller`` joins ``lane`` of this group (per-lane queues): straight into a booth
+        if the lane has no line and a free booth, otherwise at the back of its line."""
+        lane.count += 1
+        position = lane.free_booth() if not lane.line else None
+        if position is not None:
+            lane.inspect(traveller, position)
+            return
+        lane.line.append(traveller)
+        stats = self.stats  # GroupStats.joined, inlined: this runs for every traveller who waits
+        stats.waiting += 1
+        joined = traveller.stage_arrival
+        hour_start = stats.hour_start
+        stats.waiting_from += joined if joined > hour_start else hour_start
+        if stats.waiting > stats.max_waiting:
+            stats.max_waiting = stats.waiting
+
+    def join_line(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """``traveller`` joins this group's one shared line: straight into a booth if the line
+        is empty and a lane has one free, otherwise at the back of the line.
+
+        A stream that only this group serves at the stage joins here directly (there is
+        nothing to choose); if no lane is open, the stage holds it (``groups``: those that
+        serve it) until one opens.
+        """
+        if not self.open:
+            self.stage.join(traveller, groups)
+            return
+        if not self.line:
+            vacant = self.vacant
+            while vacant:
+                candidate = vacant[-1]
+                position = candidate.free_booth() if candidate.accepting else None
+                if position is not None:
+                    candidate.count += 1
+                    candidate.inspect(traveller, position)
+                    return
+                vacant.pop()
+                candidate.listed = False
+        self.line.append(traveller)
+        stats = self.stats  # GroupStats.joined, inlined: this runs for every traveller who waits
         stats.waiting += 1
         joined = traveller.stage_arrival
         hour_start = stats.hour_start
@@ -329,7 +422,10 @@ class StageLanes:
             groups[0].stats.joined(traveller)
             self.held.append((traveller, groups))
             return
-        group.join(traveller, lane)
+        if lane is None:
+            group.join_line(traveller, groups)
+        else:
+            group.join_lane(traveller, lane)
 
     def release_held(self) -> None:
         """After lanes open: travellers held for want of an open lane join a line, in order."""

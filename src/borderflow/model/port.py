@@ -1,8 +1,22 @@
 """The port: travellers arrive, choose a lane, queue, are inspected, maybe referred, and leave.
 
-The per-traveller path runs millions of times, so it reads SimPy's clock as ``env._now`` (the
-value behind ``env.now``, without the property call) and schedules plain timed events with
-callbacks rather than a process per traveller.
+A traveller's path, function by function:
+
+1. **arrive** (:meth:`Port.arrive`): the stream's next arrival is scheduled, the traveller is
+   made with its needs drawn (:meth:`StreamRuntime.traveller`: inspection times, the stages
+   it visits);
+2. **choose a lane** at its stage and **queue** (the leg's ``join``:
+   :meth:`LaneGroup.join_shortest` for per-lane queues, :meth:`LaneGroup.join_line` for a
+   shared line, :meth:`StageLanes.join` when several lane groups serve the stream);
+3. **inspection** at a booth (:meth:`Lane.inspect`: the wait ends; :meth:`Lane._inspected`
+   when it is over, which lets the next in line in);
+4. **on to the next stage** (secondary, if referred) or **out**
+   (:meth:`Port.inspection_ended`, :meth:`Port.leave`).
+
+This runs millions of times, so there is no process per traveller: an arrival and the end of
+an inspection are plain timed callbacks on SimPy's calendar (see
+:mod:`borderflow.model.clock`, the one module that knows SimPy's internals), and a few steps
+are inlined where they are called (each says so).
 
 One replication is the pure function :func:`simulate`: a validated scenario, a seed and a
 replication number in; a small table-like :class:`ReplicationResult` out. Nothing in the result
@@ -23,20 +37,26 @@ from .. import economics
 from ..scenario.schema import Scenario
 from ..scenario.units import DAY, HOUR
 from .arrivals import arrival_times
+from .clock import Clock
 from .collect import HourBucket, StreamStats, histogram_percentile
-from .events import At
-from .lanes import Lane, LaneGroup, StageLanes
-from .rng import Draws, generator
+from .lanes import LaneGroup, StageLanes
+from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
-Leg = tuple[Join, tuple[LaneGroup, ...], float]
+Leg = tuple[Join, tuple[LaneGroup, ...], int]
 """A stage a traveller visits: how it joins a line there, the lane groups that serve its
-stream, and its inspection time (s)."""
-RouteStage = tuple[Join, tuple[LaneGroup, ...], Callable[[], float], tuple[float, Draws] | None]
+stream, and the stage's position in the stream's route."""
+Block = Callable[[int], np.ndarray]
+"""``block(n)``: the next ``n`` values of a random stream."""
+RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, Transform, tuple[float, Block] | None]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
-stream, its inspection times, and (share, uniforms) when not every traveller visits it."""
+stream, the uniforms and the inverse CDF of its inspection times, and (share, uniforms) when
+not every traveller visits it."""
+Plan = tuple[tuple[Leg, ...], int]
+"""The stages a traveller visits, and the index among them of the one whose inspection start
+ends its published wait (-1: none, the wait is 0)."""
 
 DRAIN_LIMIT = 7 * DAY
 """After the horizon no one new arrives and the port runs until it is empty, at most this long."""
@@ -51,34 +71,44 @@ class Traveller:
         "bucket",
         "counted",
         "legs",
+        "times",
         "wait_leg",
         "step",
         "stage_arrival",
         "start",
-        "lane",
         "trace",
     )
 
-    def __init__(self, stream: StreamRuntime, arrival: float, bucket: HourBucket, counted: bool):
+    def __init__(
+        self,
+        stream: StreamRuntime,
+        arrival: float,
+        bucket: HourBucket,
+        counted: bool,
+        plan: Plan,
+        times: tuple[float, ...],
+    ):
         self.stream = stream
         self.arrival = arrival
         self.bucket = bucket
         """The hour of arrival this traveller's wait is reported under."""
         self.counted = counted
         """False for travellers who arrive during the warm-up."""
-        self.legs: list[Leg] = []
-        """The stages this traveller visits, in order (referrals already decided): for each, how
-        it joins a line there, the lane groups that serve its stream, and its inspection time."""
-        self.wait_leg = -1
-        """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
-        -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
+        self.legs, self.wait_leg = plan
+        """``legs``: the stages this traveller visits, in order (referrals already decided): for
+        each, how it joins a line there and the lane groups that serve its stream (shared by the
+        travellers of the stream who visit the same stages). ``wait_leg``: index (in ``legs``)
+        of the stage whose inspection start ends the published wait, or -1 when the traveller
+        visits no stage at or after its stream's wait stage (wait 0)."""
+        self.times = times
+        """Its inspection time (s) at each stage of its stream's route (``legs[i][2]`` says
+        which is that of ``legs[i]``), drawn whether it visits the stage or not."""
         self.step = 0
         """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
         """When the traveller reached its current stage."""
         self.start = arrival
         """When its current inspection started."""
-        self.lane: Lane | None = None
         self.trace: list | None = None
 
 
@@ -101,17 +131,30 @@ class StreamRuntime:
             groups = tuple(
                 port.stages[stage_name].groups[g] for g in scenario.groups_serving(stage_name, name)
             )
-            single_line = len(groups) == 1 and not groups[0].per_lane
+            # with one lane group, nothing to choose between groups: straight to its lanes
+            if len(groups) == 1:
+                join = groups[0].join_shortest if groups[0].per_lane else groups[0].join_line
+            else:
+                join = port.stages[stage_name].join
             self.route.append(
                 (
-                    groups[0].join_alone if single_line else port.stages[stage_name].join,
+                    join,
                     groups,
-                    Draws(_inverted(rng_service, transform)),
-                    None if share >= 1 else (share, Draws(rng_visit.random)),
+                    rng_service.random,
+                    transform,
+                    None if share >= 1 else (share, rng_visit.random),
                 )
             )
-        self.before_wait = {id(groups) for _, groups, _, _ in self.route[: self.wait_index]}
-        """The stages before the wait stage on the route (by their lane groups' identity)."""
+        self.plans: dict[int, Plan] = {}
+        """The plan of a traveller by the stages of the route it visits (bit ``i`` for stage
+        ``i``), made when first needed."""
+        self.needs: list[tuple[float, ...]] = []
+        """The next travellers' inspection times at each stage of the route (see
+        :meth:`draw_needs`)..."""
+        self.next_plans: list[Plan] = []
+        """... and their plans (by the stages they visit)."""
+        self.drawn = 0
+        """How many of ``needs`` and ``visits`` have been handed out."""
         gaps = generator(seed, replication, f"arrivals/{name}")
         self.arrival_times = arrival_times(self.rates, scenario.horizon, gaps.standard_exponential)
         """Arrival times (s) of this stream's travellers, in order."""
@@ -125,32 +168,68 @@ class StreamRuntime:
         bucket = self.bucket
         if arrival >= bucket.end:
             bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        t = Traveller(self, arrival, bucket, arrival >= self.warmup)
-        if t.counted:
+        i = self.drawn
+        if i == len(self.needs):
+            self.draw_needs()
+            i = 0
+        self.drawn = i + 1
+        plan = self.next_plans[i]
+        counted = arrival >= self.warmup
+        t = Traveller(self, arrival, bucket, counted, plan, self.needs[i])
+        if counted:
             bucket.arrivals += 1
-        legs = t.legs
-        for enter, groups, service, referral in self.route:
-            needs = service()
-            if referral is None or referral[1]() < referral[0]:
-                legs.append((enter, groups, needs))
-        # where the published wait ends: at the wait stage, or, for a traveller who skips it,
-        # at the first stage it visits after it; with none, the wait is 0
-        wait_leg = (0 if legs else -1) if self.wait_index == 0 else self._wait_leg(legs)
-        if wait_leg < 0:
-            if t.counted:
+        if plan[1] < 0:
+            if counted:
                 bucket.waits.append(0.0)
         else:
-            t.wait_leg = wait_leg
             bucket.pending += 1
         return t
 
-    def _wait_leg(self, legs: list[Leg]) -> int:
-        """Index of the first of ``legs`` at or after the wait stage on the route, or -1."""
-        before = self.before_wait
-        for i, (_, groups, _) in enumerate(legs):
-            if id(groups) not in before:
-                return i
-        return -1
+    def draw_needs(self) -> None:
+        """Draw the needs of the next ``BLOCK`` travellers: at each stage of the route, an
+        inspection time and, if not everyone visits it, whether they do.
+
+        The i-th traveller of the stream takes the i-th value of each of the stream's random
+        streams (one per stage for inspection times, one per stage with referrals for visits),
+        so drawing them a block at a time, all stages together, gives every traveller the same
+        needs as drawing them one traveller at a time.
+        """
+        times = []
+        visits = np.zeros(BLOCK, dtype=np.int64)
+        for i, (_, _, service, transform, referral) in enumerate(self.route):
+            u = service(BLOCK)
+            if referral is None:
+                times.append(transform(u).tolist())
+                visits |= 1 << i
+            else:
+                share, uniforms = referral
+                visiting = uniforms(BLOCK) < share
+                visits |= visiting.astype(np.int64) << i
+                # an inspection time only for those who visit (its uniform is drawn for all):
+                # an inverse CDF is elementwise, so the same numbers, without computing the
+                # others (the gamma's is slow, and few are referred to secondary)
+                needed = np.full(BLOCK, math.nan)
+                needed[visiting] = transform(u[visiting])
+                times.append(needed.tolist())
+        self.needs = list(zip(*times, strict=True))
+        stages = visits.tolist()
+        plans = self.plans
+        for key in set(stages).difference(plans):
+            self._plan(key)
+        self.next_plans = list(map(plans.__getitem__, stages))
+        self.drawn = 0
+
+    def _plan(self, visits: int) -> Plan:
+        """The plan of the travellers who visit the stages of the route in bits ``visits``.
+
+        The published wait ends at the wait stage, or, for a traveller who skips it, at the
+        first stage it visits after it; with none, the wait is 0.
+        """
+        on_route = [i for i in range(len(self.route)) if visits >> i & 1]
+        legs = tuple((self.route[i][0], self.route[i][1], i) for i in on_route)
+        after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
+        plan = self.plans[visits] = (legs, after[0] if after else -1)
+        return plan
 
 
 class Port:
@@ -166,7 +245,8 @@ class Port:
     ):
         self.scenario = scenario
         self.keep_waits = waits
-        self.env = simpy.Environment()
+        self.clock = Clock()
+        self.env = self.clock.env
         self.horizon = scenario.horizon
         self.warmup = scenario.warmup
         self.tracing = trace
@@ -175,7 +255,7 @@ class Port:
         def tie_break(where: str) -> Draws:
             # one stream per stage and lane group, so that a what-if in one lane group does not
             # reshuffle the tie-breaks of the others (common random numbers)
-            return Draws(generator(seed, replication, f"lane-choice/{where}").random)
+            return draws(generator(seed, replication, f"lane-choice/{where}").random)
 
         self.stages = {
             name: StageLanes(self, name, i, spec, tie_break)
@@ -196,14 +276,20 @@ class Port:
         """Until when (s) the lane statistics have been closed."""
         self.progress: Callable[[float, float], None] | None = None
         """Called as ``progress(now, horizon)`` (s) at each simulated midnight."""
+        self.arriving = self.arrive
+        """What the clock calls when a traveller arrives (the bound method, made once)."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
-    def arrive(self, event: At) -> None:
-        """A traveller of the event's stream reaches the port and heads for its first stage."""
-        stream = event._value
-        self.expect(stream)  # the next traveller of the stream is on its way
-        t = stream.traveller(event.env._now)
+    def arrive(self, stream: StreamRuntime) -> None:
+        """A traveller of ``stream`` reaches the port and heads for its first stage."""
+        clock = self.clock
+        now = clock.now
+        # the next traveller of the stream is on its way (as in :meth:`expect`)
+        time = next(stream.arrival_times, None)
+        if time is not None:  # at now + (time - now), as SimPy computes it from the delay
+            clock.at_time(now + (time - now), self.arriving, stream)
+        t = stream.traveller(now)
         self.arrived += 1
         self.inside += 1
         if self.tracing:
@@ -211,51 +297,31 @@ class Port:
         if not t.legs:  # referred nowhere, not even to primary: through at once (wait 0)
             self.leave(t)
             return
-        self.queue_at_stage(t)
+        # choose a lane at the first stage and join its line (as in :meth:`queue_at_stage`)
+        enter, groups, _ = t.legs[0]
+        enter(t, groups)
 
     def queue_at_stage(self, t: Traveller) -> None:
         """Choose a lane at the next stage and join its line."""
-        t.stage_arrival = self.env._now
+        t.stage_arrival = self.clock.now
         enter, groups, _ = t.legs[t.step]
         enter(t, groups)
-
-    def inspection_started(self, t: Traveller, stage: StageLanes, now: float) -> None:
-        """Called by a lane when ``t`` reaches a booth: the wait at this stage is over.
-
-        The port's published wait ends when the traveller reaches the booth of its stream's
-        ``wait_until`` stage (primary inspection: the first stage of the route, unless the
-        scenario says otherwise, e.g. US primary after Mexican export for trucks), or, if it
-        does not visit that stage, of the first stage it visits after it (``t.wait_leg``).
-        """
-        if t.step == t.wait_leg:
-            bucket = t.bucket
-            bucket.pending -= 1
-            if not bucket.pending:  # the hour may be complete: look at it when an hour ends
-                t.stream.stats.ready[bucket.hour] = bucket
-            if t.counted:
-                bucket.waits.append(now - t.arrival)
-        if t.counted:
-            stats = t.stream.stats
-            stats.stage_wait_sum[stage.index] += now - t.stage_arrival
-            stats.stage_visits[stage.index] += 1
-        if t.trace is not None:
-            lane = t.lane
-            assert lane is not None  # set by the lane before it calls this
-            t.trace.append((stage.name, lane.group.name, lane.index, t.stage_arrival, now))
 
     def inspection_ended(self, t: Traveller) -> None:
         """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
         if t.trace is not None:
-            t.trace[-1] += (self.env.now,)
-        t.step += 1
-        if t.step < len(t.legs):
-            self.queue_at_stage(t)
+            t.trace[-1] += (self.clock.now,)
+        step = t.step = t.step + 1
+        if step < len(t.legs):
+            t.stage_arrival = self.clock.now  # on to the next stage (:meth:`queue_at_stage`)
+            enter, groups, _ = t.legs[step]
+            enter(t, groups)
         else:
             self.leave(t)
 
     def leave(self, t: Traveller) -> None:
         """``t`` leaves the port."""
-        now = self.env._now
+        now = self.clock.now
         self.exited += 1
         self.inside -= 1
         stats = t.stream.stats
@@ -279,10 +345,9 @@ class Port:
         """
         time = next(stream.arrival_times, None)
         if time is not None:
-            env = self.env
-            At(env, time - env._now, stream, self.arrive)
+            self.clock.at(time - self.clock.now, self.arriving, stream)
 
-    def clock(self) -> Generator[simpy.Event, None, None]:
+    def hours(self) -> Generator[simpy.Event, None, None]:
         """At each hour: close the hour's statistics, then open or close lanes by schedule."""
         env = self.env
         while True:
@@ -325,21 +390,21 @@ class Port:
         simulated midnight, the drain after the horizon included.
         """
         self.progress = progress
-        env = self.env
-        env.process(self.clock())
+        env, clock = self.env, self.clock
+        env.process(self.hours())
         for stream in self.streams.values():
             self.expect(stream)
         # a warm-up or horizon inside an hour cuts that hour's lane statistics in two
         if self.warmup % HOUR:
-            env.run(until=self.warmup)
+            clock.run(self.warmup)
             self.close_lane_hours(int(self.warmup // HOUR), self.warmup)
-        env.run(until=self.horizon)
+        clock.run(self.horizon)
         if self.horizon % HOUR:
             self.close_lane_hours(int(self.horizon // HOUR), self.horizon)
         self.inside_at_horizon = self.inside
         if self.inside:
             self.emptied = env.event()
-            env.run(until=env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
+            clock.run(env.any_of([self.emptied, env.timeout(DRAIN_LIMIT)]))
         # close the hours the clock has not reached: nothing changes after the last event
         last = math.ceil(max(env.now, self.horizon) / HOUR)
         while self.hour < last:
@@ -574,11 +639,6 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         if port.keep_waits
         else None,
     )
-
-
-def _inverted(rng: np.random.Generator, transform: Transform) -> Callable[[int], np.ndarray]:
-    """``n`` draws of a distribution by inversion of ``rng``'s uniforms."""
-    return lambda n: transform(rng.random(n))
 
 
 def _add(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ needs (common random numbers), and adding a stream to a scenario does not change
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain, count
 
 import numpy as np
 
@@ -24,24 +25,16 @@ def generator(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
-class Draws:
-    """An endless supply of values, drawn ``BLOCK`` at a time from ``draw(n)``.
+Draws = Callable[[], float]
+"""An endless supply of random values: each call returns the next one, as a Python float."""
 
-    ``draw`` takes the block size and returns a numpy array; values are handed out one by one
-    as Python floats, which keeps numpy out of the per-traveller path.
+
+def draws(draw: Callable[[int], np.ndarray]) -> Draws:
+    """The values of ``draw(BLOCK)``, block after block, handed out one per call.
+
+    ``draw`` takes the block size and returns a numpy array; its values are turned into
+    Python floats a block at a time, which keeps numpy out of the per-traveller path, and the
+    next value is a C-level ``__next__`` away (a Python frame runs once per block only).
     """
-
-    __slots__ = ("_draw", "_values", "_next")
-
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._values: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        if self._next == len(self._values):
-            self._values = self._draw(BLOCK).tolist()
-            self._next = 0
-        value = self._values[self._next]
-        self._next += 1
-        return value
+    blocks: Iterator[list[float]] = (draw(BLOCK).tolist() for _ in count())
+    return chain.from_iterable(blocks).__next__

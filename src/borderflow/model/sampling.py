@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import cast
 
 import numpy as np
-from scipy import special
 
 from ..scenario.schema import Distribution
 
@@ -27,10 +26,14 @@ def quantile_function(d: Distribution) -> Transform:
     if d.dist == "exponential":
         return lambda u: -mean * np.log1p(-u)
     if d.dist == "lognormal":
+        from scipy import special  # here: importing it takes longer than many a run
+
         sigma = math.sqrt(math.log1p(cv * cv))
         mu = math.log(mean) - sigma * sigma / 2
         return lambda u: np.exp(mu + sigma * special.ndtri(u))
     if d.dist == "gamma":
+        from scipy import special
+
         shape, scale = 1 / (cv * cv), mean * cv * cv
         return lambda u: scale * special.gammaincinv(shape, u)
     if d.dist == "uniform":
