@@ -50,7 +50,7 @@ def exact_hour_by_hour() -> list[int]:
     """The fewest servers in each hour, in turn, that keep the exact share at most ALPHA."""
     chosen: list[int] = []
     for hour in range(24):
-        for c in range(int(RATES[hour] // MU), 13):  # fewer cannot keep up with arrivals
+        for c in range(max(1, int(RATES[hour] // MU)), 13):  # fewer cannot keep up
             ode = theory.transient_mmc(RATES[: hour + 1], [*chosen, c], MU, t_points_per_period=2)
             if ode.period_p_wait[-1] <= ALPHA:
                 chosen.append(c)
