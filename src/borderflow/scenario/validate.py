@@ -183,6 +183,39 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for i, stage_name in _names(stream.get("route")):
             out += _check_route_stage(stages, name, i, stage_name, seen)
         out += _check_wait_until(stages, name, stream)
+    out += _check_calendar(streams, _maps(_maps(data.get("calendar")).get("monthly")))
+    return out
+
+
+def _check_calendar(streams: dict[str, Any], monthly: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Monthly tables name known streams, and no stream is scaled by two tables."""
+    out: list[tuple[Path, str]] = []
+    taken: dict[str, str] = {}
+    for table_name, table in monthly.items():
+        table = _maps(table)
+        where = ("calendar", "monthly", table_name)
+        named = dict(_names(table.get("streams")))
+        modes = [m for _, m in _names(table.get("modes"))]
+        for i, stream in named.items():
+            if stream not in streams:
+                out.append(((*where, "streams", i), _unknown("stream", stream, streams)))
+        if "streams" in table:
+            scaled = [s for s in named.values() if s in streams]
+        elif "modes" in table:
+            scaled = [s for s, spec in streams.items() if _maps(spec).get("mode", "car") in modes]
+        else:
+            scaled = list(streams)
+        for stream in scaled:
+            if stream in taken:
+                out.append(
+                    (
+                        where,
+                        f"stream {stream!r} is already scaled by monthly table "
+                        f"{taken[stream]!r}: a stream takes one table",
+                    )
+                )
+                break
+            taken[stream] = table_name
     return out
 
 
