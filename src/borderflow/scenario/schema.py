@@ -575,7 +575,7 @@ class MonthlyVolumes(_Model):
     )
     volumes: dict[
         Annotated[str, AfterValidator(_month_key)], Annotated[Number, Field(gt=0, le=MAX_VOLUME)]
-    ] = Field(min_length=12, description="volume of each month, YYYY-MM: whole years of 12 months")
+    ] = Field(min_length=1, description="volume of each month, YYYY-MM: whole years of 12 months")
 
     @model_validator(mode="after")
     def _whole_years(self) -> MonthlyVolumes:
