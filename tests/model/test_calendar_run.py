@@ -150,3 +150,14 @@ def test_a_dated_run_writes_results_by_date(tmp_path: Path) -> None:
     plain = borderflow.run(load_scenario(undated), replications=1)
     names = {p.name for p in write_run(plain, tmp_path / "plain")}
     assert "daily.csv" not in names and "design_hour.csv" not in names
+
+
+def test_staffing_by_date_opens_the_lanes_it_names() -> None:
+    """lanes_hourly.csv's open lanes follow the dated staffing hour by hour."""
+    data = tiny_year(100, horizon="3 d")
+    data["calendar"]["staffing"] = [
+        {"from": "2019-01-02", "to": "2019-01-02", "stage": "primary", "group": "g", "open": 1}
+    ]
+    result = borderflow.run(load_scenario(data), replications=1)
+    opened = {(day, hour): row[2] for day, hour, *row in result.replications[0].lanes_hourly}
+    assert opened == {(d, h): 1 if d == 1 else 3 for d in range(3) for h in range(24)}

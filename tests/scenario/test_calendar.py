@@ -286,3 +286,82 @@ def test_a_stream_takes_one_table(tmp_path) -> None:
     )
     problem = at(problems_of(write(tmp_path, text)), "calendar.monthly.everyone")
     assert "'cars' is already scaled by monthly table 'vehicles'" in problem.message
+
+
+STAFFING = """\
+  staffing:
+    - {from: 2019-02-01, to: 2019-02-10, stage: primary, group: car_lanes, open: 1}
+    - {from: 2019-02-03, to: 2019-02-03, stage: primary, group: car_lanes,
+       open: {default: 2, sunday: [0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2,
+                                   2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0]}}
+"""
+
+
+def test_staffing_by_date_range_replaces_the_group_schedule(tmp_path) -> None:
+    s = load_scenario(write(tmp_path, BASE + STAFFING))
+    dates = s.run_dates()
+    assert dates is not None
+    opened = s.run_open("primary", "car_lanes")
+    assert len(opened) == 24 * len(dates)
+    for d, date in enumerate(dates):
+        hours = opened[24 * d : 24 * d + 24]
+        if date == datetime.date(2019, 2, 3):  # a Sunday, in both entries: the later one wins
+            assert hours == (0,) * 6 + (2,) * 16 + (0, 0)
+        elif datetime.date(2019, 2, 1) <= date <= datetime.date(2019, 2, 10):
+            assert hours == (1,) * 24, date
+        else:
+            assert hours == (2,) * 24, date  # the group's own: all its 2 lanes
+    assert s.run_open("primary", "ped_lanes") == s.week_open("primary", "ped_lanes")
+    again = load_scenario(s.model_dump(mode="json", exclude_none=True))
+    assert again.run_open("primary", "car_lanes") == opened
+
+
+STAFFING_CASES = [
+    pytest.param(
+        ("stage: primary", "stage: primry"),
+        26,
+        "calendar.staffing[0].stage",
+        ["unknown stage 'primry'"],
+        id="unknown-stage",
+    ),  # fmt: skip
+    pytest.param(
+        ("group: car_lanes, open: 1", "group: cars, open: 1"),
+        26,
+        "calendar.staffing[0].group",
+        ["unknown lane group 'cars'", "at stage 'primary'"],
+        id="unknown-group",
+    ),  # fmt: skip
+    pytest.param(
+        ("car_lanes, open: 1", "car_lanes, open: 3"),
+        26,
+        "calendar.staffing[0].open",
+        ["open lanes (3) cannot exceed the 2 lanes of primary.car_lanes"],
+        id="too-many-lanes",
+    ),  # fmt: skip
+    pytest.param(
+        ("to: 2019-02-10", "to: 2019-01-10"),
+        26,
+        "calendar.staffing[0]",
+        ["to (2019-01-10) is before from (2019-02-01)"],
+        id="backwards",
+    ),  # fmt: skip
+    pytest.param(
+        ("{from: 2019-02-01, ", "{"),
+        26,
+        "calendar.staffing[0]",
+        ["missing required key 'from'"],
+        id="missing-from",
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize(("change", "line", "key_path", "fragments"), STAFFING_CASES)
+def test_bad_staffing_entries_are_reported_where_they_are(
+    tmp_path, change: tuple[str, str], line: int, key_path: str, fragments: list[str]
+) -> None:
+    old, new = change
+    text = BASE + STAFFING.replace(old, new, 1)
+    problem = at(problems_of(write(tmp_path, text)), key_path)
+    assert problem.line == line, str(problem)
+    for fragment in fragments:
+        assert fragment in problem.message, str(problem)

@@ -620,14 +620,50 @@ class Holiday(_Model):
     name: str = ""
 
 
+class DatedOpen(_Model):
+    """Open lanes of one lane group from one date to another (both included), in place of the
+    group's own ``open``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+    start: Date = Field(alias="from")
+    to: Date
+    stage: str
+    group: str
+    open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))]
+    description: str = ""
+
+    @field_validator("open")
+    @classmethod
+    def _open(cls, value: Any) -> Any:
+        return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
+
+    @model_validator(mode="after")
+    def _in_order(self) -> DatedOpen:
+        if self.to < self.start:
+            raise ValueError(
+                f"to ({self.to.isoformat()}) is before from ({self.start.isoformat()})"
+            )
+        return self
+
+    def open_at(self, hour: int, day: int) -> int:
+        """Lanes open in ``hour`` of day of week ``day``."""
+        value = for_day(self.open, day)
+        return value[hour] if isinstance(value, tuple) else value
+
+
 class Calendar(_Model):
-    """Demand by date: monthly volume tables, day-of-week factors, holidays."""
+    """Demand by date (monthly volume tables, day-of-week factors, holidays) and staffing by
+    date range."""
 
     monthly: dict[str, MonthlyVolumes] = Field(default_factory=dict)
     day_of_week: Annotated[
         Any, WithJsonSchema(_by_day_schema({"type": "number", "minimum": 0}))
     ] = None
     holidays: tuple[Holiday, ...] = ()
+    staffing: tuple[DatedOpen, ...] = Field(
+        (), description="open lanes of a lane group for a date range; a later entry wins"
+    )
 
     @field_validator("day_of_week")
     @classmethod
@@ -865,6 +901,27 @@ class Scenario(_Model):
             for day, factor in enumerate(self.day_factors(stream))
             for rate in week[HOURS * (day % 7) : HOURS * (day % 7 + 1)]
         )
+
+    def run_open(self, stage: str, group: str) -> tuple[int, ...]:
+        """Lanes open in each hour that the model runs on: the week (:meth:`week_open`), or,
+        when the calendar's ``staffing`` names this group, one value per hour of the horizon
+        (the last entry covering a date gives its hours; other dates keep the group's own)."""
+        entries = [
+            e
+            for e in (self.calendar.staffing if self.calendar is not None else ())
+            if e.stage == stage and e.group == group
+        ]
+        dates = self.run_dates()
+        if not entries or dates is None:
+            return self.week_open(stage, group)
+        spec = self.stages[stage].lanes[group]
+        out: list[int] = []
+        for date in dates:
+            day = date.weekday()
+            entry = next((e for e in reversed(entries) if e.start <= date <= e.to), None)
+            source = entry if entry is not None else spec
+            out.extend(source.open_at(h, day) for h in range(HOURS))
+        return tuple(out)
 
     def week_open(self, stage: str, group: str) -> tuple[int, ...]:
         """Lanes open in each of the 168 hours of a week from 00:00 of the first simulated day."""

@@ -183,7 +183,47 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for i, stage_name in _names(stream.get("route")):
             out += _check_route_stage(stages, name, i, stage_name, seen)
         out += _check_wait_until(stages, name, stream)
-    out += _check_calendar(streams, _maps(_maps(data.get("calendar")).get("monthly")))
+    calendar = _maps(data.get("calendar"))
+    out += _check_calendar(streams, _maps(calendar.get("monthly")))
+    out += _check_dated_open(stages, calendar.get("staffing"))
+    return out
+
+
+def _check_dated_open(stages: dict[str, Any], staffing: Any) -> list[tuple[Path, str]]:
+    """Each staffing entry names a known stage and lane group, and opens no more lanes than the
+    group has."""
+    out: list[tuple[Path, str]] = []
+    for i, entry in enumerate(staffing if isinstance(staffing, list) else []):
+        entry = _maps(entry)
+        where = ("calendar", "staffing", i)
+        stage, group = entry.get("stage"), entry.get("group")
+        if not isinstance(stage, str):
+            continue
+        if stage not in stages:
+            out.append(((*where, "stage"), _unknown("stage", stage, stages)))
+            continue
+        groups = _maps(_maps(stages[stage]).get("lanes"))
+        if not isinstance(group, str):
+            continue
+        if group not in groups:
+            out.append(
+                ((*where, "group"), f"{_unknown('lane group', group, groups)} at stage {stage!r}")
+            )
+            continue
+        lanes = _maps(groups[group]).get("lanes")
+        numbers = [
+            v
+            for v in _open_values(entry.get("open"))
+            if isinstance(v, int) and not isinstance(v, bool)
+        ]
+        if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
+            out.append(
+                (
+                    (*where, "open"),
+                    f"open lanes ({max(numbers)}) cannot exceed the {lanes} lanes of "
+                    f"{stage}.{group}",
+                )
+            )
     return out
 
 
