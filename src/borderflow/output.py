@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .design_hour import DESIGN_HOUR_COLUMNS, DESIGN_RANK, mean_by_stream, wait_hours
 from .errors import InputError
 from .runner import RunResult
 
@@ -19,6 +20,9 @@ FILES = {
     "lanes_hourly": "lanes_hourly.csv",
 }
 """A run's tables and their files (``borderflow run -o``)."""
+DATED_FILES = {"daily": "daily.csv", "design_hour": "design_hour.csv"}
+"""Tables written for a dated run (one with ``start_date``): results by date, and the design
+hour and shares of hours over 30 and 60 minutes."""
 TRACE_FILE = "trace.csv"
 RUN_JSON = "run.json"
 COMPARISON_CSV, COMPARISON_JSON = "comparison.csv", "comparison.json"
@@ -74,7 +78,8 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_run(result: RunResult, directory: str | Path, trace: bool = False) -> list[Path]:
     """Write ``summary.csv``, ``replications.csv``, ``hourly.csv``, ``lanes_hourly.csv``,
-    ``run.json`` (and ``trace.csv`` when traced) into ``directory``; return the paths.
+    ``run.json`` (and ``trace.csv`` when traced; ``daily.csv`` and ``design_hour.csv`` for a
+    run with ``start_date``) into ``directory``; return the paths.
 
     Raises:
         OutputError: when the folder cannot be created or a file cannot be written.
@@ -93,6 +98,15 @@ def _write_run(result: RunResult, directory: Path, trace: bool) -> list[Path]:
         columns, rows = result.table(table)
         write_csv(directory / name, columns, rows)
         written.append(directory / name)
+    if result.scenario.start_date is not None:
+        columns, rows = result.table("daily")
+        write_csv(directory / DATED_FILES["daily"], columns, rows)
+        written.append(directory / DATED_FILES["daily"])
+        hours = wait_hours(result)
+        write_csv(
+            directory / DATED_FILES["design_hour"], DESIGN_HOUR_COLUMNS, [w.row() for w in hours]
+        )
+        written.append(directory / DATED_FILES["design_hour"])
     if trace:
         columns, rows = result.table("trace")
         write_csv(directory / TRACE_FILE, columns, rows)
@@ -165,8 +179,34 @@ def print_run(result: RunResult, out: TextIO) -> None:
         f"\nWaits are from arrival at the port to the start of {where}; "
         "p50/p95/max are means over replications.\n"
     )
+    if s.start_date is not None:
+        _print_design_hour(result, out)
     for line in _unfinished_warnings(result):
         out.write(line + "\n")
+
+
+def _print_design_hour(result: RunResult, out: TextIO) -> None:
+    """The design hour and the shares of hours over 30 and 60 minutes, for a dated run."""
+    dates = result.scenario.run_dates() or []
+    first = dates[int(result.scenario.warmup // 86400)] if dates else None
+    out.write(
+        f"\nFrom {first} to {dates[-1]}: design hour = the {DESIGN_RANK}th-highest hourly mean "
+        "wait (min); share of hours with a mean wait over 30 and 60 min (means over "
+        "replications)\n"
+    )
+    rows: list[tuple[str, ...]] = [("stream", "design hour", "over 30 min", "over 60 min")]
+    for stream, (design, over30, over60) in mean_by_stream(wait_hours(result)).items():
+        rows.append(
+            (
+                stream,
+                _num(design),
+                "-" if math.isnan(over30) else f"{over30:.1%}",
+                "-" if math.isnan(over60) else f"{over60:.1%}",
+            )
+        )
+    lines = _aligned(rows)
+    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
+    out.writelines(line + "\n" for line in lines[1:])
 
 
 def _unfinished_warnings(result: RunResult) -> list[str]:

@@ -44,6 +44,17 @@ HOURLY_COLUMNS = (
     "wait_p95_min",
     "not_served",
 )
+DAILY_COLUMNS = (
+    "replication",
+    "date",
+    "day",
+    "weekday",
+    "stream",
+    "arrivals",
+    "wait_mean_min",
+    "wait_p95_min",
+    "not_served",
+)
 LANES_COLUMNS = (
     "replication",
     "day",
@@ -127,6 +138,46 @@ class RunResult:
                     rows.append((r.replication, day, hour, stream, arrivals, mean, p95, not_served))
         return rows
 
+    def daily_rows(self) -> list[tuple]:
+        """Rows of ``daily.csv``: every counted day of every stream, with its date (empty for
+        a run without ``start_date``). The mean is over the day's travellers whose wait ended
+        (from the hourly table), the 95th percentile is exact over the day's waits."""
+        from .scenario.schema import DAYS
+
+        dates = self.scenario.run_dates()
+        first = int(self.scenario.warmup // HOUR) // 24
+        last = math.ceil(self.scenario.horizon / HOUR / 24)
+        week = self.scenario.week_days()
+        streams = list(self.scenario.streams)
+        rows = []
+        for r in self.replications:
+            totals: dict[tuple[int, str], list[float]] = {}
+            for day, _hour, stream, arrivals, mean, _p95, not_served in r.hourly:
+                t = totals.setdefault((day, stream), [0, 0, 0.0])
+                t[0] += arrivals
+                t[1] += not_served
+                if arrivals > not_served:
+                    t[2] += mean * (arrivals - not_served)
+            p95s = {(day, stream): p95 for day, stream, p95 in r.daily}
+            for day in range(first, last):
+                for stream in streams:
+                    arrivals, not_served, wait_sum = totals.get((day, stream), (0, 0, 0.0))
+                    served = arrivals - not_served
+                    rows.append(
+                        (
+                            r.replication,
+                            dates[day].isoformat() if dates else "",
+                            day,
+                            DAYS[week[day % 7]],
+                            stream,
+                            arrivals,
+                            wait_sum / served if served else math.nan,
+                            p95s.get((day, stream), math.nan),
+                            not_served,
+                        )
+                    )
+        return rows
+
     @property
     def not_served(self) -> dict[str, int]:
         """stream -> counted travellers, over all replications, whose wait had not ended when
@@ -170,7 +221,7 @@ class RunResult:
 
     def to_frame(self, table: str = "summary"):
         """A table as a pandas DataFrame (pandas must be installed): ``summary``,
-        ``replications``, ``hourly``, ``lanes_hourly`` or ``trace``."""
+        ``replications``, ``hourly``, ``daily``, ``lanes_hourly`` or ``trace``."""
         import pandas as pd
 
         columns, rows = self.table(table)
@@ -182,6 +233,7 @@ class RunResult:
             "summary": (SUMMARY_COLUMNS, self.summary_rows),
             "replications": (REPLICATION_COLUMNS, self.replication_rows),
             "hourly": (HOURLY_COLUMNS, self.hourly_rows),
+            "daily": (DAILY_COLUMNS, self.daily_rows),
             "lanes_hourly": (LANES_COLUMNS, self.lane_rows),
             "trace": (self.trace_columns(), self.trace_rows),
         }

@@ -64,6 +64,8 @@ class StreamStats:
         "stage_wait_sum",
         "stage_visits",
         "kept",
+        "day_waits",
+        "daily_p95",
     )
 
     def __init__(self, name: str, n_stages: int, keep_waits: bool = False):
@@ -92,6 +94,10 @@ class StreamStats:
         self.kept: dict[int, np.ndarray] | None = {} if keep_waits else None
         """With ``keep_waits``: the waits (s) of each closed hour, for measures of an hour that
         the hourly table does not hold (any percentile, the share over a threshold)."""
+        self.day_waits: dict[int, list[np.ndarray]] = {}
+        """Waits (s) of the closed hours of each day not finished yet (its hours still open)."""
+        self.daily_p95: dict[int, float] = {}
+        """Finished days: the 95th percentile (s) of the day's waits, exact."""
 
     def bucket(self, hour: int) -> HourBucket:
         """The bucket of travellers arriving in absolute ``hour``."""
@@ -113,6 +119,7 @@ class StreamStats:
                 self._close(self.open_buckets[hour])
             self.open_buckets.clear()
             self.ready.clear()
+            self._finish_days(None)
             return
         ready = self.ready
         for hour in sorted(ready):
@@ -123,6 +130,18 @@ class StreamStats:
                 continue
             del self.open_buckets[hour]
             self._close(bucket)
+        self._finish_days(before)
+
+    def _finish_days(self, before: int | None) -> None:
+        """Compute the 95th percentile of each day whose hours are all closed (before hour
+        ``before``; all days when None), then drop its waits."""
+        if not self.day_waits or (before is not None and (min(self.day_waits) + 1) * 24 > before):
+            return
+        still_open = {hour // 24 for hour in self.open_buckets}
+        for day in sorted(self.day_waits):
+            if before is not None and ((day + 1) * 24 > before or day in still_open):
+                continue
+            self.daily_p95[day] = float(np.percentile(np.concatenate(self.day_waits.pop(day)), 95))
 
     def _close(self, bucket: HourBucket) -> None:
         arrivals = bucket.arrivals
@@ -137,6 +156,7 @@ class StreamStats:
         values = np.asarray(waits)
         if self.kept is not None:
             self.kept[bucket.hour] = values
+        self.day_waits.setdefault(bucket.hour // 24, []).append(values)
         self.hourly[bucket.hour] = (
             arrivals,
             float(values.mean()),

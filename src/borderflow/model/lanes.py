@@ -242,8 +242,8 @@ class LaneGroup:
         self.per_lane = spec.queue == "per_lane"
         self.booths_per_lane = spec.booths_per_lane
         self.lanes = [Lane(self, i, spec.booths_per_lane) for i in range(spec.lanes)]
-        self.schedule = port.scenario.week_open(stage.name, name)
-        """Lanes open in each hour of a week from the start of the run."""
+        self.schedule = port.scenario.run_open(stage.name, name)
+        """Lanes open in each hour of a week (or of a calendar run) from the start of the run."""
         self.line: deque[Traveller] = deque()
         """The group's one FIFO line (shared queues only)."""
         self.vacant: list[Lane] = []

@@ -118,7 +118,7 @@ class StreamRuntime:
     def __init__(self, port: Port, name: str, scenario: Scenario, seed: int, replication: int):
         spec = scenario.streams[name]
         self.name = name
-        self.rates = scenario.week_rates(name)
+        self.rates = scenario.run_rates(name)
         self.wait_index = spec.route.index(spec.wait_until or spec.route[0])
         """Position in the route of the stage whose inspection ends the published wait."""
         self.route: list[RouteStage] = []
@@ -471,6 +471,9 @@ class ReplicationResult:
     """With ``simulate(waits=True)``: stream -> absolute hour of arrival -> the waits (s) of that
     hour's counted travellers whose wait ended (those not served are the hour's
     ``not_served`` in ``hourly``)."""
+    daily: list[tuple] = field(default_factory=list)
+    """(day, stream, wait_p95_min) for each day with a wait that ended: the exact 95th
+    percentile of the day's waits (the day's counts and mean follow from ``hourly``)."""
 
     @property
     def not_served(self) -> int:
@@ -638,6 +641,11 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         waits={name: stream.stats.kept or {} for name, stream in port.streams.items()}
         if port.keep_waits
         else None,
+        daily=[
+            (day, name, p95 / 60)
+            for name, stream in port.streams.items()
+            for day, p95 in sorted(stream.stats.daily_p95.items())
+        ],
     )
 
 

@@ -9,7 +9,10 @@ another (a route names a known stage ...) live in ``validate.py``.
 
 from __future__ import annotations
 
+import calendar as _calendar
+import datetime
 import math
+import re
 import types
 import typing
 from typing import Annotated, Any, Literal
@@ -543,6 +546,187 @@ class IdleEmissions(_Model):
     pm25_g_per_h: Number | None = Field(None, ge=0)
 
 
+MAX_FACTOR = 100.0
+"""Largest day-of-week or holiday factor."""
+
+MAX_VOLUME = 1e12
+"""Largest monthly volume in a calendar table."""
+
+
+def _parse_date(value: Any) -> datetime.date:
+    """An ISO date (``2019-01-01``), written as text in the file (YAML leaves it as text)."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"expected a date as YYYY-MM-DD (e.g. 2019-01-01), found {_short(value)}")
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"{value.strip()} is not a date: {exc}") from None
+
+
+Date = Annotated[
+    datetime.date,
+    BeforeValidator(_parse_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD"}),
+]
+"""A calendar date, written ``YYYY-MM-DD``."""
+
+Factor = Annotated[Number, Field(ge=0, le=MAX_FACTOR)]
+"""A demand factor (1 = the stream's own demand)."""
+
+
+def _month_key(key: Any) -> str:
+    if not isinstance(key, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", key):
+        raise ValueError(f"a month is written YYYY-MM (e.g. 2019-01), found {_short(key)}")
+    return key
+
+
+class MonthlyVolumes(_Model):
+    """A table of monthly volumes (e.g. BTS counts) that scales some streams' demand by month.
+
+    The factor of a month is its volume per day over the average day of its year in the table,
+    so a stream's ``per_day`` stays the average day of the year.
+    """
+
+    description: str = ""
+    streams: tuple[str, ...] | None = Field(
+        None, min_length=1, description="the streams it scales (default: all, or by modes)"
+    )
+    modes: tuple[Mode, ...] | None = Field(
+        None, min_length=1, description="scale the streams of these modes"
+    )
+    volumes: dict[
+        Annotated[str, AfterValidator(_month_key)], Annotated[Number, Field(gt=0, le=MAX_VOLUME)]
+    ] = Field(min_length=1, description="volume of each month, YYYY-MM: whole years of 12 months")
+
+    @model_validator(mode="after")
+    def _whole_years(self) -> MonthlyVolumes:
+        if self.streams is not None and self.modes is not None:
+            raise ValueError("give streams or modes, not both")
+        years: dict[int, int] = {}
+        for key in self.volumes:
+            years[int(key[:4])] = years.get(int(key[:4]), 0) + 1
+        for year, months in sorted(years.items()):
+            if months != 12:
+                missing = [
+                    f"{year}-{m:02d}" for m in range(1, 13) if f"{year}-{m:02d}" not in self.volumes
+                ]
+                raise ValueError(
+                    f"volumes of {year} lack {', '.join(missing)}: the factor of a month is its "
+                    "volume per day over the average day of its year, so each year needs all 12 "
+                    "months"
+                )
+        return self
+
+    def factor(self, year: int, month: int) -> float:
+        """Volume per day of ``month`` over the average day of ``year`` in the table."""
+        total = math.fsum(v for k, v in self.volumes.items() if int(k[:4]) == year)
+        days_in_year = 366 if _calendar.isleap(year) else 365
+        days = _calendar.monthrange(year, month)[1]
+        return (self.volumes[f"{year}-{month:02d}"] / days) / (total / days_in_year)
+
+    def applies_to(self, name: str, stream: Stream) -> bool:
+        """Whether this table scales ``stream`` (named ``name``)."""
+        if self.streams is not None:
+            return name in self.streams
+        if self.modes is not None:
+            return stream.mode in self.modes
+        return True
+
+
+class Holiday(_Model):
+    """A date whose demand is the stream's demand times ``factor``."""
+
+    date: Date
+    factor: Factor
+    name: str = ""
+
+
+class DatedOpen(_Model):
+    """Open lanes of one lane group from one date to another (both included), in place of the
+    group's own ``open``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+    start: Date = Field(alias="from")
+    to: Date
+    stage: str
+    group: str
+    open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))]
+    description: str = ""
+
+    @field_validator("open")
+    @classmethod
+    def _open(cls, value: Any) -> Any:
+        return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
+
+    @model_validator(mode="after")
+    def _in_order(self) -> DatedOpen:
+        if self.to < self.start:
+            raise ValueError(
+                f"to ({self.to.isoformat()}) is before from ({self.start.isoformat()})"
+            )
+        return self
+
+    def open_at(self, hour: int, day: int) -> int:
+        """Lanes open in ``hour`` of day of week ``day``."""
+        value = for_day(self.open, day)
+        return value[hour] if isinstance(value, tuple) else value
+
+
+class Calendar(_Model):
+    """Demand by date (monthly volume tables, day-of-week factors, holidays) and staffing by
+    date range."""
+
+    monthly: dict[str, MonthlyVolumes] = Field(default_factory=dict)
+    day_of_week: Annotated[
+        Any, WithJsonSchema(_by_day_schema({"type": "number", "minimum": 0}))
+    ] = None
+    holidays: tuple[Holiday, ...] = ()
+    staffing: tuple[DatedOpen, ...] = Field(
+        (), description="open lanes of a lane group for a date range; a later entry wins"
+    )
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _day_of_week(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError(
+                "expected a map of factors by day (monday ... sunday, weekday, weekend, default)"
+            )
+
+        def factor(v: Any) -> float:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ValueError(f"expected a factor (a number), found {_short(v)}")
+            if not (0 <= v <= MAX_FACTOR):
+                raise ValueError(f"a factor must be between 0 and {MAX_FACTOR:g}, found {v:g}")
+            return float(v)
+
+        return by_day({"default": 1.0, **value}, "day_of_week", factor)
+
+    @field_validator("holidays")
+    @classmethod
+    def _distinct(cls, holidays: tuple[Holiday, ...]) -> tuple[Holiday, ...]:
+        seen: set[datetime.date] = set()
+        for h in holidays:
+            if h.date in seen:
+                raise ValueError(f"{h.date.isoformat()} is listed twice")
+            seen.add(h.date)
+        return holidays
+
+    def day_factor(self, date: datetime.date) -> float:
+        """Day-of-week factor times holiday factor of ``date``."""
+        out = 1.0 if self.day_of_week is None else float(for_day(self.day_of_week, date.weekday()))
+        for h in self.holidays:
+            if h.date == date:
+                out *= h.factor
+        return out
+
+
 def canonical_order(data: Any) -> Any:
     """The scenario data with its maps in the order the model uses, whatever the file's order.
 
@@ -604,8 +788,16 @@ class Scenario(_Model):
         "24 h", validate_default=True
     )
     warmup: Annotated[Duration, Field(ge=0)] = Field("0 h", validate_default=True)
+    start_date: Date | None = Field(
+        None,
+        description="date of the first simulated day (YYYY-MM-DD): its weekday is the start "
+        "day, and results are dated",
+    )
     start_day: Literal[DAYS] = Field(  # type: ignore[valid-type]
         "monday", description="day of the week of the first simulated day"
+    )
+    calendar: Calendar | None = Field(
+        None, description="demand by date (needs start_date): monthly volumes, day factors"
     )
     replications: Count = Field(10, ge=1, le=MAX_REPLICATIONS)
     seed: Count = Field(0, ge=0)
@@ -622,6 +814,50 @@ class Scenario(_Model):
         so that how a file happens to list them never changes a result (see
         :func:`canonical_order`)."""
         return canonical_order(data)
+
+    @field_validator("start_day")
+    @classmethod
+    def _agrees_with_date(cls, day: str, info: ValidationInfo) -> str:
+        start = info.data.get("start_date")
+        if start is not None and DAYS[start.weekday()] != day:
+            raise ValueError(
+                f"start_date {start.isoformat()} is a {DAYS[start.weekday()]}, not a {day} "
+                "(leave start_day out: the date decides it)"
+            )
+        return day
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_dates(cls, value: Calendar | None, info: ValidationInfo) -> Calendar | None:
+        if value is None:
+            return None
+        start = info.data.get("start_date")
+        if "start_date" not in info.data:
+            return value  # start_date is wrong, and reported
+        if start is None:
+            raise ValueError("a calendar needs start_date, the date of the first simulated day")
+        horizon = info.data.get("horizon")
+        if horizon is None:
+            return value
+        months = {
+            f"{d.year}-{d.month:02d}"
+            for d in (start + datetime.timedelta(days=i) for i in range(math.ceil(horizon / DAY)))
+        }
+        for name, table in value.monthly.items():
+            missing = sorted(months - set(table.volumes))
+            if missing:
+                raise ValueError(
+                    f"monthly table {name!r} has no volume for {', '.join(missing[:3])}"
+                    + (f" and {len(missing) - 3} more months" if len(missing) > 3 else "")
+                    + " of the run (from start_date over the horizon)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _start_day_from_date(self) -> Scenario:
+        if self.start_date is not None:
+            object.__setattr__(self, "start_day", DAYS[self.start_date.weekday()])
+        return self
 
     _load_warnings: tuple[str, ...] = PrivateAttr(())
 
@@ -645,6 +881,71 @@ class Scenario(_Model):
         """Arrivals per hour for the 168 hours of a week from 00:00 of the first simulated day;
         runs longer than a week repeat it."""
         return tuple(r for day in self.week_days() for r in self.hourly_rates(stream, day))
+
+    def run_dates(self) -> list[datetime.date] | None:
+        """The date of each simulated day (``start_date`` on), or None for an undated run."""
+        if self.start_date is None:
+            return None
+        days = math.ceil(self.horizon / DAY)
+        return [self.start_date + datetime.timedelta(days=d) for d in range(days)]
+
+    def day_factors(self, stream: str) -> list[float]:
+        """The demand factor of ``stream`` on each simulated day (all 1 without a calendar).
+
+        A stream scaled by a monthly table keeps each month's volume from the table: its
+        day-of-week and holiday factors only move demand between the days of the month (they
+        are divided by their mean over the whole calendar month). A stream no table scales
+        takes the day factors as they are.
+        """
+        dates = self.run_dates()
+        if dates is None or self.calendar is None:
+            return [1.0] * math.ceil(self.horizon / DAY)
+        cal = self.calendar
+        spec = self.streams[stream]
+        table = next((t for t in cal.monthly.values() if t.applies_to(stream, spec)), None)
+        out = []
+        for date in dates:
+            factor = cal.day_factor(date)
+            if table is not None:
+                days = _calendar.monthrange(date.year, date.month)[1]
+                month = [date.replace(day=d) for d in range(1, days + 1)]
+                mean = math.fsum(cal.day_factor(d) for d in month) / days
+                factor = table.factor(date.year, date.month) * (factor / mean if mean else 0.0)
+            out.append(factor)
+        return out
+
+    def run_rates(self, stream: str) -> tuple[float, ...]:
+        """Arrivals per hour that the model runs on: the week (:meth:`week_rates`), or with a
+        calendar one rate per hour of the whole horizon, with the day factors applied."""
+        if self.calendar is None:
+            return self.week_rates(stream)
+        week = self.week_rates(stream)
+        return tuple(
+            rate * factor
+            for day, factor in enumerate(self.day_factors(stream))
+            for rate in week[HOURS * (day % 7) : HOURS * (day % 7 + 1)]
+        )
+
+    def run_open(self, stage: str, group: str) -> tuple[int, ...]:
+        """Lanes open in each hour that the model runs on: the week (:meth:`week_open`), or,
+        when the calendar's ``staffing`` names this group, one value per hour of the horizon
+        (the last entry covering a date gives its hours; other dates keep the group's own)."""
+        entries = [
+            e
+            for e in (self.calendar.staffing if self.calendar is not None else ())
+            if e.stage == stage and e.group == group
+        ]
+        dates = self.run_dates()
+        if not entries or dates is None:
+            return self.week_open(stage, group)
+        spec = self.stages[stage].lanes[group]
+        out: list[int] = []
+        for date in dates:
+            day = date.weekday()
+            entry = next((e for e in reversed(entries) if e.start <= date <= e.to), None)
+            source = entry if entry is not None else spec
+            out.extend(source.open_at(h, day) for h in range(HOURS))
+        return tuple(out)
 
     def week_open(self, stage: str, group: str) -> tuple[int, ...]:
         """Lanes open in each of the 168 hours of a week from 00:00 of the first simulated day."""

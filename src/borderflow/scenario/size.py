@@ -24,19 +24,20 @@ WEEK_HOURS = 7 * HOURS
 def expected_travellers(scenario: Scenario) -> dict[str, float]:
     """Expected arrivals of each stream over the horizon of one replication (warm-up included).
 
-    Computed from the hourly rates of the week (:meth:`Scenario.week_rates`), repeated over
-    the horizon, with the last hour counted in proportion when the horizon ends inside it.
+    Computed from the hourly rates the model runs on (:meth:`Scenario.run_rates`: a week, or
+    every hour of a calendar run), repeated over the horizon, with the last hour counted in
+    proportion when the horizon ends inside it.
     """
     hours = scenario.horizon / HOUR
     full_hours = int(hours)
     partial = hours - full_hours
-    weeks, rest = divmod(full_hours, WEEK_HOURS)
     out: dict[str, float] = {}
     for name in scenario.streams:
-        rates = scenario.week_rates(name)
-        total = weeks * math.fsum(rates) + math.fsum(rates[:rest])
+        rates = scenario.run_rates(name)
+        cycles, rest = divmod(full_hours, len(rates))
+        total = cycles * math.fsum(rates) + math.fsum(rates[:rest])
         if partial:
-            total += partial * rates[rest % WEEK_HOURS]
+            total += partial * rates[rest % len(rates)]
         out[name] = total
     return out
 

@@ -183,6 +183,79 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for i, stage_name in _names(stream.get("route")):
             out += _check_route_stage(stages, name, i, stage_name, seen)
         out += _check_wait_until(stages, name, stream)
+    calendar = _maps(data.get("calendar"))
+    out += _check_calendar(streams, _maps(calendar.get("monthly")))
+    out += _check_dated_open(stages, calendar.get("staffing"))
+    return out
+
+
+def _check_dated_open(stages: dict[str, Any], staffing: Any) -> list[tuple[Path, str]]:
+    """Each staffing entry names a known stage and lane group, and opens no more lanes than the
+    group has."""
+    out: list[tuple[Path, str]] = []
+    for i, entry in enumerate(staffing if isinstance(staffing, list) else []):
+        entry = _maps(entry)
+        where = ("calendar", "staffing", i)
+        stage, group = entry.get("stage"), entry.get("group")
+        if not isinstance(stage, str):
+            continue
+        if stage not in stages:
+            out.append(((*where, "stage"), _unknown("stage", stage, stages)))
+            continue
+        groups = _maps(_maps(stages[stage]).get("lanes"))
+        if not isinstance(group, str):
+            continue
+        if group not in groups:
+            out.append(
+                ((*where, "group"), f"{_unknown('lane group', group, groups)} at stage {stage!r}")
+            )
+            continue
+        lanes = _maps(groups[group]).get("lanes")
+        numbers = [
+            v
+            for v in _open_values(entry.get("open"))
+            if isinstance(v, int) and not isinstance(v, bool)
+        ]
+        if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
+            out.append(
+                (
+                    (*where, "open"),
+                    f"open lanes ({max(numbers)}) cannot exceed the {lanes} lanes of "
+                    f"{stage}.{group}",
+                )
+            )
+    return out
+
+
+def _check_calendar(streams: dict[str, Any], monthly: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Monthly tables name known streams, and no stream is scaled by two tables."""
+    out: list[tuple[Path, str]] = []
+    taken: dict[str, str] = {}
+    for table_name, table in monthly.items():
+        table = _maps(table)
+        where = ("calendar", "monthly", table_name)
+        named = dict(_names(table.get("streams")))
+        modes = [m for _, m in _names(table.get("modes"))]
+        for i, stream in named.items():
+            if stream not in streams:
+                out.append(((*where, "streams", i), _unknown("stream", stream, streams)))
+        if "streams" in table:
+            scaled = [s for s in named.values() if s in streams]
+        elif "modes" in table:
+            scaled = [s for s, spec in streams.items() if _maps(spec).get("mode", "car") in modes]
+        else:
+            scaled = list(streams)
+        for stream in scaled:
+            if stream in taken:
+                out.append(
+                    (
+                        where,
+                        f"stream {stream!r} is already scaled by monthly table "
+                        f"{taken[stream]!r}: a stream takes one table",
+                    )
+                )
+                break
+            taken[stream] = table_name
     return out
 
 
