@@ -236,6 +236,15 @@ class ProcessExecutor(ProcessPoolExecutor):
                 process.terminate()
         for process in list(processes.values()):
             process.join(timeout=5)
+        if not any(process.is_alive() for process in processes.values()):
+            # A worker stopped while it sent a result leaves part of a message in the result
+            # pipe, and the pool's manager thread waits for the rest, for ever: the exit of
+            # the command then hangs on that thread. With every worker gone, this process holds
+            # the pipe's only writing end: closing it ends the pipe, and the thread stops.
+            writer = getattr(queues[1], "_writer", None)
+            if writer is not None:
+                with contextlib.suppress(OSError):
+                    writer.close()
         del queues
         self._lifeline.close()
 

@@ -260,3 +260,21 @@ def test_a_staffing_search_is_identical_on_dask(cluster):
         pool.shutdown()
     assert staffing_rows(on_dask) == staffing_rows(serial)
     assert repr(target_rows(on_dask.found.checks)) == repr(target_rows(serial.found.checks))
+
+
+def test_a_pool_stopped_with_half_a_result_in_its_pipe_does_not_hang():
+    """A worker stopped while it sends a result leaves part of a message in the result pipe;
+    the pool's manager thread then waits for the rest. Stopping the pool must end that wait,
+    or the command hangs at exit (it joins that thread)."""
+    import struct
+
+    pool = make_executor(2)
+    assert pool.submit(int, "7").result(timeout=60) == 7  # the workers and the thread are up
+    thread = pool._executor_manager_thread  # type: ignore[attr-defined]
+    writer = pool._result_queue._writer  # type: ignore[attr-defined]
+    # the length of a 1,000-byte message, and 3 bytes of it: as if its sender was killed
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"abc")
+    time.sleep(0.2)  # the thread is now reading the rest
+    pool.terminate()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
