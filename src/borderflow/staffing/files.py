@@ -334,7 +334,10 @@ def to_text(result: StaffingResult) -> str:
     lengths = "/".join(str(h) for h in result.shift_hours)
     for (stage, group), plan in result.shifts().items():
         starts = ", ".join(
-            f"{s.officers} at {_clock(s.start, len(plan.need))} ({s.hours} h)" for s in plan.shifts
+            f"{s.officers} at {_clock(s.start, len(plan.need))} ({s.hours} h"
+            + ("" if s.break_after is None else f", break after {s.break_after} h")
+            + ")"
+            for s in plan.shifts
         )
         lines.append(
             f"Shifts of {lengths} h, {stage}.{group}: {plan.officers} officers, "
