@@ -43,7 +43,9 @@ def scenario(replications: int = 20) -> dict[str, Any]:
 
 def exact_share_waiting(servers: list[int]) -> np.ndarray:
     """By the forward equations: the share of each hour's arrivals who wait (PASTA)."""
-    return theory.transient_mmc(RATES, servers, MU, t_points_per_period=2).period_p_wait
+    return theory.transient_mmc(
+        RATES, servers, MU, t_points_per_period=2, method="LSODA"
+    ).period_p_wait
 
 
 def exact_hour_by_hour() -> list[int]:
