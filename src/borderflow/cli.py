@@ -361,23 +361,12 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _staff(args: argparse.Namespace) -> int:
-    from .output import ITERATIONS_CSV
     from .staffing import staff
-    from .staffing.files import STEP_COLUMNS, missed_text, step_rows, to_text, write_staffing
+    from .staffing.files import StepLog, missed_text, to_text, write_staffing
 
     if not _needs_output(args):
         return EXIT_INPUT
-    journal = None
-    if args.output:
-        # each simulation run of the search is logged as it ends: nothing is lost on a crash
-        log = Path(args.output) / ITERATIONS_CSV
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(",".join(STEP_COLUMNS) + "\n", encoding="utf-8")
-
-        def journal(step: Any) -> None:
-            with open(log, "a", encoding="utf-8") as handle:
-                handle.write(",".join(map(str, step_rows([step])[0])) + "\n")
-
+    journal = StepLog(args.output) if args.output else None
     bar = _progress(args, "staffing")
     try:
         result = staff(

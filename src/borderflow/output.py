@@ -41,7 +41,7 @@ SHIFTS_CSV, STAFFING_SUMMARY_CSV, ITERATIONS_CSV = (
 """The one home of every output file name; readers (figures, reports) use these too."""
 
 
-def _cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     """CSV cell: NaN as an empty cell, floats in their shortest exact form (byte-stable)."""
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
@@ -54,8 +54,14 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object
     with open(partial, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([_cell(v) for v in row] for row in rows)
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
     partial.replace(path)
+
+
+def append_csv(path: Path, row: Sequence[object]) -> None:
+    """Add one row to a CSV file that :func:`write_csv` started (a log kept as work goes)."""
+    with open(path, "a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([csv_cell(v) for v in row])
 
 
 class OutputError(InputError):

@@ -183,3 +183,28 @@ def test_pooled_shifts_cover_a_stage_with_no_more_officer_hours() -> None:
     need = sum(np.array(p.need) for p in result.shifts().values())
     assert (plan.on_duty() >= need).all()
     assert plan.officer_hours <= result.officer_hours("found")
+
+
+def test_an_output_folder_that_is_a_file_is_an_input_error(tmp_path: Path, capsys) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    assert (
+        main(
+            [
+                "staff",
+                str(EXAMPLE),
+                "--target",
+                TARGET,
+                "-r",
+                "2",
+                "-j",
+                "1",
+                "-q",
+                "-o",
+                str(taken),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert f"cannot write {taken}" in err and "Traceback" not in err

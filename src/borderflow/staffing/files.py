@@ -21,6 +21,7 @@ from ..output import (
     TARGETS_COMPARED_CSV,
     TARGETS_CSV,
     OutputError,
+    append_csv,
     write_csv,
 )
 from ..scenario.schema import DAYS, HOURS
@@ -164,6 +165,30 @@ def step_rows(steps: list[Step]) -> list[tuple]:
         )
         for s in steps
     ]
+
+
+class StepLog:
+    """``iterations.csv`` written as the search goes, a row per simulation run as it ends, so
+    that a crash or a stop loses none of them (a ``journal`` for :func:`staff`).
+
+    Raises:
+        OutputError: the folder or the file cannot be written.
+    """
+
+    def __init__(self, directory: str | Path):
+        self.path = Path(directory) / ITERATIONS_CSV
+        self.started = False
+
+    def __call__(self, step: Step) -> None:
+        try:
+            if not self.started:  # made with the first run: a refused scenario leaves nothing
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                write_csv(self.path, STEP_COLUMNS, [])
+                self.started = True
+            append_csv(self.path, step_rows([step])[0])
+        except OSError as exc:
+            where = exc.filename or self.path
+            raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
 
 
 def staffed_yaml(result: StaffingResult, directory: str | Path) -> str:
