@@ -191,11 +191,7 @@ def _run(args: argparse.Namespace) -> int:
     if outcome is not None and not outcome.reached:
         _say(f"warning: {outcome}")
     if args.output:
-        paths = write_run(result, args.output, trace=args.trace)
-        if not args.quiet:
-            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
-        if args.plot:
-            _draw(result, Path(args.output) / "plots", quiet=args.quiet)
+        _wrote(args, write_run(result, args.output, trace=args.trace), result)
     if result.interrupted:
         _say(
             f"{_stopped()} after {len(result.replications)} replications"
@@ -268,9 +264,7 @@ def _compare(args: argparse.Namespace) -> int:
         if result.precision is not None:
             print(f"\n{result.precision}")
     if args.output:
-        paths = write_comparison(result, args.output)
-        if not args.quiet:
-            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
+        _wrote(args, write_comparison(result, args.output))
     if result.precision is not None and not result.precision.reached:
         _say(f"warning: {result.precision}")
     if result.interrupted:
@@ -309,12 +303,7 @@ def _compare_regions(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_region_comparison(result, sys.stdout)
     if args.output:
-        paths = write_region_comparison(result, args.output)
-        if not args.quiet:
-            print(
-                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
-                f"{args.output}"
-            )
+        _wrote(args, write_region_comparison(result, args.output), also="one folder per port")
     if result.base.interrupted or result.alternative.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
@@ -396,11 +385,7 @@ def _staff(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(to_text(result))
     if args.output:
-        paths = write_staffing(result, args.output)
-        if not args.quiet:
-            print(f"\nwrote {', '.join(p.name for p in paths)} to {args.output}")
-        if args.plot:
-            _draw(result, Path(args.output) / "plots", quiet=args.quiet)
+        _wrote(args, write_staffing(result, args.output), result)
     if result.interrupted:
         _say(
             f"{_stopped()} after {len(result.steps)} simulation runs; the best schedule so far "
@@ -463,12 +448,7 @@ def _region(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_region(result, sys.stdout)
     if args.output:
-        paths = write_region(result, args.output)
-        if not args.quiet:
-            print(
-                f"\nwrote {', '.join(p.name for p in paths)} and one folder per port to "
-                f"{args.output}"
-            )
+        _wrote(args, write_region(result, args.output), also="one folder per port")
     if result.interrupted:
         _say(f"{_stopped()} after {len(result.iterations)} iterations; the last is kept")
         return EXIT_INTERRUPTED
@@ -597,6 +577,18 @@ def _animate(args: argparse.Namespace) -> int:
     path = write_animation(args.directory, args.output, args.replication)
     print(f"wrote {path}")
     return EXIT_OK
+
+
+def _wrote(
+    args: argparse.Namespace, paths: Sequence[Path], plotted: Any = None, also: str = ""
+) -> None:
+    """Say which files a command wrote into ``args.output``, and with ``--plot`` draw the
+    figures of ``plotted`` (the result) into its ``plots/`` folder."""
+    if not args.quiet:
+        names = ", ".join(p.name for p in paths) + (f" and {also}" if also else "")
+        print(f"\nwrote {names} to {args.output}")
+    if plotted is not None and getattr(args, "plot", False):
+        _draw(plotted, Path(args.output) / "plots", quiet=args.quiet)
 
 
 def _draw(

@@ -124,12 +124,10 @@ class RunResult:
     def hourly_rows(self) -> list[tuple]:
         """Rows of ``hourly.csv``: every counted hour of every stream, empty hours included."""
         rows = []
-        first = int(self.scenario.warmup // HOUR)
-        last = math.ceil(self.scenario.horizon / HOUR)
         streams = list(self.scenario.streams)
         for r in self.replications:
             known = {(day, hour, stream): row for day, hour, stream, *row in r.hourly}
-            for absolute in range(first, last):
+            for absolute in self.scenario.counted_hours():
                 day, hour = divmod(absolute, 24)
                 for stream in streams:
                     arrivals, mean, p95, not_served = known.get(

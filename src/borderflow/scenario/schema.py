@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from .units import HOUR as HOUR_S
 from .units import UNIT_HELP, format_duration, parse_duration
 
 HOURS = 24
@@ -871,6 +872,11 @@ class Scenario(_Model):
     def hourly_rates(self, stream: str, day: int = 0) -> tuple[float, ...]:
         """Arrivals per hour of ``stream`` in each hour of day of week ``day`` (0 = Monday)."""
         return self.streams[stream].arrivals.rates(day, self.profiles)
+
+    def counted_hours(self) -> range:
+        """Absolute hours (from 00:00 of the first day) whose arrivals are counted: from the
+        hour the warm-up ends in to the hour the horizon ends in."""
+        return range(int(self.warmup // HOUR_S), math.ceil(self.horizon / HOUR_S))
 
     def week_days(self) -> list[int]:
         """Day of the week (0 = Monday) of each of the 7 simulated days from ``start_day``."""

@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..scenario import Scenario
 from ..scenario.schema import DAYS, HOURS
 from ..scenario.units import DAY
-from .targets import Target, counted_hours
+from .targets import Target
 
 
 class StaffingError(InputError):
@@ -248,7 +248,7 @@ def make_plan(
     days = math.ceil(scenario.horizon / DAY)
     day_of_week = tuple(scenario.week_days()[d % 7] for d in range(days))
     types = day_types(scenario, day_of_week)
-    return Plan(scenario, tuple(decisions), types, day_of_week, counted_hours(scenario))
+    return Plan(scenario, tuple(decisions), types, day_of_week, scenario.counted_hours())
 
 
 def day_types(scenario: Scenario, day_of_week: Sequence[int]) -> tuple[DayType, ...]:

@@ -28,7 +28,6 @@ from ..analysis import Estimate, estimate
 from ..errors import InputError
 from ..model import ReplicationResult
 from ..scenario import Scenario
-from ..scenario.units import HOUR
 
 _METRIC = re.compile(
     r"^(?:(?P<mean>wait_mean_min)|wait_p(?P<q>\d+(?:\.\d+)?)_min"
@@ -158,17 +157,12 @@ def measure_hours(
     out: HourValues = {}
     for i, target in enumerate(targets):
         kept = result.waits.get(target.stream, {})
-        for hour in counted_hours(scenario):
+        for hour in scenario.counted_hours():
             waits = kept.get(hour, empty)
             value = target.measure(waits, not_served.get((hour, target.stream), 0))
             if not math.isnan(value):
                 out[(i, hour)] = value
     return out
-
-
-def counted_hours(scenario: Scenario) -> range:
-    """Absolute hours (from 00:00 of the first day) whose arrivals are counted."""
-    return range(int(scenario.warmup // HOUR), math.ceil(scenario.horizon / HOUR))
 
 
 @dataclass(frozen=True)
@@ -203,7 +197,7 @@ def check_hours(
     """Each target in each counted hour, from the replications' :func:`measure_hours`."""
     checks = []
     for i, target in enumerate(targets):
-        for hour in counted_hours(scenario):
+        for hour in scenario.counted_hours():
             values = [r[(i, hour)] for r in replications if (i, hour) in r]
             checks.append(HourCheck(target, i, hour, _estimate(values), rule))
     return checks
