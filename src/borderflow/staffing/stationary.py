@@ -26,7 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model.sampling import quantile_function
-from ..scenario.schema import HOURS
+from ..scenario import Scenario
+from ..scenario.schema import HOURS, Stage
 from ..scenario.units import HOUR
 from ..theory import erlang_c
 from .schedule import Decision, Plan, Schedule
@@ -86,15 +87,17 @@ def stationary_schedule(plan: Plan, targets: Sequence[Target], lag: bool = False
             rates = {s: _rates(scenario, s, stage, day, lag) for s in streams}
             for hour in range(HOURS):
                 lam = {s: rates[s][hour] / HOUR for s in streams}  # per second
-                opened = _lanes_needed(scenario, stage, spec, lam, order, pool_targets)
+                opened = _lanes_needed(spec, lam, order, pool_targets)
                 for d, n in opened.items():
                     lanes[(d.stage, d.group)][t_index][hour] = n
     return Schedule({k: tuple(tuple(r) for r in rows) for k, rows in lanes.items()})
 
 
 def _lanes_needed(
-    scenario, stage, spec, lam: dict[str, float], order: list[Decision], targets: list[Target]
+    spec: Stage, lam: dict[str, float], order: list[Decision], targets: list[Target]
 ) -> dict[Decision, int]:
+    """Lanes opened in ``order`` until the pool's stationary queue meets every target, for
+    arrival rates ``lam`` (per second) of its streams."""
     total = sum(lam.values())
     opened = dict.fromkeys(order, 0)
     if total <= 0:
@@ -122,7 +125,7 @@ def _lanes_needed(
     return opened  # every lane: as close as the pool can get
 
 
-def _rates(scenario, stream: str, stage: str, day: int, lag: bool) -> list[float]:
+def _rates(scenario: Scenario, stream: str, stage: str, day: int, lag: bool) -> list[float]:
     """Arrivals per hour of ``stream`` at ``stage`` in each hour of ``day``: the hour's rate
     times the share that visits the stage, or with ``lag`` its modified offered load rate."""
     spec = scenario.stages[stage]
