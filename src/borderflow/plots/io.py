@@ -971,14 +971,7 @@ class StaffingData:
             None,
             _as_json(files.metadata(result)),
             table_rows(files.SCHEDULE_COLUMNS, files.schedule_rows(result)),
-            table_rows(
-                ("schedule", *files.TARGET_COLUMNS),
-                [
-                    (name, *row)
-                    for name, e in result.schedules().items()
-                    for row in files.target_rows(e.checks)
-                ],
-            ),
+            table_rows(("schedule", *files.TARGET_COLUMNS), files.compared_target_rows(result)),
             table_rows(files.SUMMARY_COLUMNS, files.summary_rows(result)),
             table_rows(files.SHIFT_COLUMNS, files.shift_rows(result)),
         )

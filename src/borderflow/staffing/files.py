@@ -101,6 +101,11 @@ def target_rows(checks: list[HourCheck]) -> list[tuple]:
     ]
 
 
+def compared_target_rows(result: StaffingResult) -> list[tuple]:
+    """Rows of ``targets_compared.csv``: :func:`target_rows` of each schedule, named first."""
+    return [(name, *row) for name, e in result.schedules().items() for row in target_rows(e.checks)]
+
+
 def shift_rows(result: StaffingResult, which: str = "found") -> list[tuple]:
     """Rows of ``shifts.csv``: officers starting a shift of a length at an hour (of the day,
     or of the week from Monday 00:00 with several day types)."""
@@ -288,11 +293,7 @@ def write_staffing(result: StaffingResult, directory: str | Path) -> list[Path]:
         (
             TARGETS_COMPARED_CSV,
             ("schedule", *TARGET_COLUMNS),
-            lambda: [
-                (name, *row)
-                for name, e in result.schedules().items()
-                for row in target_rows(e.checks)
-            ],
+            lambda: compared_target_rows(result),
         ),
         (SHIFTS_CSV, SHIFT_COLUMNS, lambda: shift_rows(result)),
         (STAFFING_SUMMARY_CSV, SUMMARY_COLUMNS, lambda: summary_rows(result)),
