@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
@@ -202,18 +203,21 @@ class ProcessExecutor(ProcessPoolExecutor):
                 f"start method {method!r} is not available here; "
                 f"available: {', '.join(multiprocessing.get_all_start_methods())}"
             ) from None
-        if method == "forkserver":
-            # import the model once in the fork server; each worker then starts in milliseconds
-            # with what it needs already imported
-            context.set_forkserver_preload(PRELOAD)
-            _start_fork_server()
-        reader, self._lifeline = context.Pipe(duplex=False)
-        super().__init__(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_worker_start,
-            initargs=(reader, os.getpid()),
-        )
+        # Held while the pool is made: a signal that raised between the creation of one of its
+        # queues' semaphores and the set-up of its clean-up would leave the semaphore behind.
+        with signals_held():
+            if method == "forkserver":
+                # import the model once in the fork server; each worker then starts in
+                # milliseconds with what it needs already imported
+                context.set_forkserver_preload(PRELOAD)
+                _start_fork_server()
+            reader, self._lifeline = context.Pipe(duplex=False)
+            super().__init__(
+                max_workers=jobs,
+                mp_context=context,
+                initializer=_worker_start,
+                initargs=(reader, os.getpid()),
+            )
         self.workers = jobs
         self.in_flight = 2 * jobs
         self.start_method = method
@@ -230,7 +234,9 @@ class ProcessExecutor(ProcessPoolExecutor):
         # A worker still starting reads the pool's queues (their semaphores) when it can: keep
         # them until every worker has ended, or it finds them removed and prints a traceback.
         queues = (getattr(self, "_call_queue", None), getattr(self, "_result_queue", None))
+        manager = getattr(self, "_executor_manager_thread", None)  # forgotten by shutdown
         self.shutdown(wait=False, cancel_futures=True)
+        self._await_cancellation(manager)
         for process in list(processes.values()):
             if process.is_alive():
                 process.terminate()
@@ -241,12 +247,34 @@ class ProcessExecutor(ProcessPoolExecutor):
             # pipe, and the pool's manager thread waits for the rest, for ever: the exit of
             # the command then hangs on that thread. With every worker gone, this process holds
             # the pipe's only writing end: closing it ends the pipe, and the thread stops.
+            # The thread then marks the tasks on its list as failed: drop those cancelled
+            # (see _await_cancellation), in case it was waiting so and could not drop them.
+            pending = getattr(manager, "pending_work_items", None) or {}
+            for work_id in [key for key, item in pending.items() if item.future.cancelled()]:
+                pending.pop(work_id, None)
             writer = getattr(queues[1], "_writer", None)
             if writer is not None:
                 with contextlib.suppress(OSError):
                     writer.close()
         del queues
         self._lifeline.close()
+
+    def _await_cancellation(self, manager: threading.Thread | None, timeout: float = 1) -> None:
+        """Until the pool's ``manager`` thread has dropped the cancelled tasks from its list.
+
+        A worker that ends makes that thread mark every task on its list as failed; one that
+        this process cancelled meanwhile cannot be, and the thread dies with a traceback
+        (``InvalidStateError``, up to Python 3.11). Once the thread has acted on the shutdown,
+        its list holds only running tasks, which no one can cancel: the workers may then be
+        stopped."""
+        deadline = time.monotonic() + timeout
+        while (
+            manager is not None
+            and manager.is_alive()
+            and getattr(self, "_cancel_pending_futures", False)
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.005)
 
 
 class DaskExecutor(Executor):
