@@ -1,5 +1,5 @@
 """``python -m borderflow``: the same as the ``borderflow`` command."""
 
-from .cli import main
+from .cli import command
 
-raise SystemExit(main())
+raise SystemExit(command())

@@ -72,7 +72,9 @@ class Lane:
         """What the clock calls when an inspection ends (the bound method, made once)."""
 
     def free_booth(self) -> int | None:
-        """The booth a vehicle entering now would drive to, or None if the rear one is taken."""
+        """The booth a vehicle entering now would drive to, or None if the rear one is taken
+        (the front one, in a lane of one booth whose booth is free: its callers say so
+        without the call)."""
         slots = self.slots
         if slots[-1] is not None:
             return None
@@ -336,9 +338,8 @@ class LaneGroup:
         """``traveller`` joins ``lane`` of this group (per-lane queues): straight into a booth
         if the lane has no line and a free booth, otherwise at the back of its line."""
         lane.count += 1
-        position = lane.free_booth() if not lane.line else None
-        if position is not None:
-            lane.inspect(traveller, position)
+        if not lane.line and lane.slots[-1] is None:  # the rear booth is free: drive in
+            lane.inspect(traveller, 0 if lane.booths == 1 else lane.free_booth())  # type: ignore[arg-type]
             return
         lane.line.append(traveller)
         stats = self.stats  # GroupStats.joined, inlined: this runs for every traveller who waits
@@ -364,10 +365,10 @@ class LaneGroup:
             vacant = self.vacant
             while vacant:
                 candidate = vacant[-1]
-                position = candidate.free_booth() if candidate.accepting else None
-                if position is not None:
+                if candidate.accepting and candidate.slots[-1] is None:  # the rear booth free
                     candidate.count += 1
-                    candidate.inspect(traveller, position)
+                    booth = 0 if candidate.booths == 1 else candidate.free_booth()
+                    candidate.inspect(traveller, booth)  # type: ignore[arg-type]
                     return
                 vacant.pop()
                 candidate.listed = False

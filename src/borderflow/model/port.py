@@ -3,8 +3,7 @@
 A traveller's path, function by function:
 
 1. **arrive** (:meth:`Port.arrive`): the stream's next arrival is scheduled, the traveller is
-   made with its needs drawn (:meth:`StreamRuntime.traveller`: inspection times, the stages
-   it visits);
+   made with its needs drawn (:class:`Traveller`: inspection times, the stages it visits);
 2. **choose a lane** at its stage and **queue** (the leg's ``join``:
    :meth:`LaneGroup.join_shortest` for per-lane queues, :meth:`LaneGroup.join_line` for a
    shared line, :meth:`StageLanes.join` when several lane groups serve the stream);
@@ -38,7 +37,7 @@ from ..scenario.schema import Scenario
 from ..scenario.units import DAY, HOUR
 from .arrivals import arrival_times
 from .clock import Clock
-from .collect import HourBucket, StreamStats, histogram_percentile
+from .collect import StreamStats, histogram_percentile
 from .lanes import LaneGroup, StageLanes
 from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
@@ -79,36 +78,48 @@ class Traveller:
         "trace",
     )
 
-    def __init__(
-        self,
-        stream: StreamRuntime,
-        arrival: float,
-        bucket: HourBucket,
-        counted: bool,
-        plan: Plan,
-        times: tuple[float, ...],
-    ):
+    def __init__(self, stream: StreamRuntime, arrival: float):
+        """A traveller of ``stream`` arriving at ``arrival`` (s), with every random need drawn
+        now: the next of its stream's needs (common random numbers: the i-th traveller of a
+        stream has the same needs in every what-if)."""
         self.stream = stream
         self.arrival = arrival
-        self.bucket = bucket
-        """The hour of arrival this traveller's wait is reported under."""
-        self.counted = counted
-        """False for travellers who arrive during the warm-up."""
-        self.legs, self.wait_leg = plan
-        """``legs``: the stages this traveller visits, in order (referrals already decided): for
-        each, how it joins a line there and the lane groups that serve its stream (shared by the
-        travellers of the stream who visit the same stages). ``wait_leg``: index (in ``legs``)
-        of the stage whose inspection start ends the published wait, or -1 when the traveller
-        visits no stage at or after its stream's wait stage (wait 0)."""
-        self.times = times
-        """Its inspection time (s) at each stage of its stream's route (``legs[i][2]`` says
-        which is that of ``legs[i]``), drawn whether it visits the stage or not."""
-        self.step = 0
-        """Index (in ``legs``) of the stage the traveller is at."""
         self.stage_arrival = arrival
         """When the traveller reached its current stage."""
         self.start = arrival
         """When its current inspection started."""
+        bucket = stream.bucket
+        if arrival >= bucket.end:
+            bucket = stream.bucket = stream.stats.bucket(int(arrival // HOUR))
+        self.bucket = bucket
+        """The hour of arrival this traveller's wait is reported under."""
+        i = stream.drawn
+        if i == len(stream.needs):
+            stream.draw_needs()
+            i = 0
+        stream.drawn = i + 1
+        self.legs, wait_leg = stream.next_plans[i]
+        """The stages this traveller visits, in order (referrals already decided): for each,
+        how it joins a line there, the lane groups that serve its stream, and the stage's
+        position in the route (shared by the travellers of the stream who visit the same
+        stages)."""
+        self.wait_leg = wait_leg
+        """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
+        -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
+        self.times = stream.needs[i]
+        """Its inspection time (s) at each stage of its stream's route (``legs[i][2]`` says
+        which is that of ``legs[i]``), drawn whether it visits the stage or not."""
+        counted = self.counted = arrival >= stream.warmup
+        """False for travellers who arrive during the warm-up."""
+        if counted:
+            bucket.arrivals += 1
+        if wait_leg < 0:
+            if counted:
+                bucket.waits.append(0.0)
+        else:
+            bucket.pending += 1
+        self.step = 0
+        """Index (in ``legs``) of the stage the traveller is at."""
         self.trace: list | None = None
 
 
@@ -161,29 +172,6 @@ class StreamRuntime:
         self.stats = StreamStats(name, len(scenario.stages), port.keep_waits)
         self.warmup = scenario.warmup
         self.bucket = self.stats.bucket(0)
-
-    def traveller(self, arrival: float) -> Traveller:
-        """A new traveller of this stream, with every random need drawn now (common random
-        numbers: the i-th traveller of a stream has the same needs in every what-if)."""
-        bucket = self.bucket
-        if arrival >= bucket.end:
-            bucket = self.bucket = self.stats.bucket(int(arrival // HOUR))
-        i = self.drawn
-        if i == len(self.needs):
-            self.draw_needs()
-            i = 0
-        self.drawn = i + 1
-        plan = self.next_plans[i]
-        counted = arrival >= self.warmup
-        t = Traveller(self, arrival, bucket, counted, plan, self.needs[i])
-        if counted:
-            bucket.arrivals += 1
-        if plan[1] < 0:
-            if counted:
-                bucket.waits.append(0.0)
-        else:
-            bucket.pending += 1
-        return t
 
     def draw_needs(self) -> None:
         """Draw the needs of the next ``BLOCK`` travellers: at each stage of the route, an
@@ -289,7 +277,7 @@ class Port:
         time = next(stream.arrival_times, None)
         if time is not None:  # at now + (time - now), as SimPy computes it from the delay
             clock.at_time(now + (time - now), self.arriving, stream)
-        t = stream.traveller(now)
+        t = Traveller(stream, now)
         self.arrived += 1
         self.inside += 1
         if self.tracing:
