@@ -160,7 +160,7 @@ class Lane:
             else:
                 self.staffed = False
                 stats.restaff(now, -1)
-            group.ended(traveller)
+            traveller.legs[traveller.step][3](traveller)  # on to the next stage, or out
         else:
             self._stacked_inspected(position, now)
 
@@ -197,8 +197,8 @@ class Lane:
         else:
             self.staffed = False
             stats.restaff(now, -self.booths)
-        for traveller in leaving:
-            group.ended(traveller)
+        for traveller in leaving:  # on to the next stage, or out
+            traveller.legs[traveller.step][3](traveller)
 
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
@@ -237,8 +237,6 @@ class LaneGroup:
         self.port = port
         self.env = port.env
         self.clock = port.clock
-        self.ended = port.inspection_ended
-        """What a lane calls when a traveller drives out of a booth (made once)."""
         self.stage = stage
         self.name = name
         self.per_lane = spec.queue == "per_lane"

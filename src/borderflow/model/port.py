@@ -9,8 +9,8 @@ A traveller's path, function by function:
    shared line, :meth:`StageLanes.join` when several lane groups serve the stream);
 3. **inspection** at a booth (:meth:`Lane.inspect`: the wait ends; :meth:`Lane._inspected`
    when it is over, which lets the next in line in);
-4. **on to the next stage** (secondary, if referred) or **out**
-   (:meth:`Port.inspection_ended`, :meth:`Port.leave`).
+4. **on to the next stage** (secondary, if referred) or **out** when it drives out of the
+   booth (the leg's ``after``: :meth:`Port.next_stage` or :meth:`Port.leave`).
 
 This runs millions of times, so there is no process per traveller: an arrival and the end of
 an inspection are plain timed callbacks on SimPy's calendar (see
@@ -44,9 +44,11 @@ from .sampling import Transform, quantile_function
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
-Leg = tuple[Join, tuple[LaneGroup, ...], int]
+After = Callable[["Traveller"], None]
+"""Where a traveller goes when it drives out of a stage's booth: the next stage, or out."""
+Leg = tuple[Join, tuple[LaneGroup, ...], int, After]
 """A stage a traveller visits: how it joins a line there, the lane groups that serve its
-stream, and the stage's position in the stream's route."""
+stream, the stage's position in the stream's route, and where the traveller goes after it."""
 Block = Callable[[int], np.ndarray]
 """``block(n)``: the next ``n`` values of a random stream."""
 RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, Transform, tuple[float, Block] | None]
@@ -100,9 +102,9 @@ class Traveller:
         stream.drawn = i + 1
         self.legs, wait_leg = stream.next_plans[i]
         """The stages this traveller visits, in order (referrals already decided): for each,
-        how it joins a line there, the lane groups that serve its stream, and the stage's
-        position in the route (shared by the travellers of the stream who visit the same
-        stages)."""
+        how it joins a line there, the lane groups that serve its stream, the stage's position
+        in the route and where the traveller goes after it (shared by the travellers of the
+        stream who visit the same stages)."""
         self.wait_leg = wait_leg
         """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
         -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
@@ -129,6 +131,7 @@ class StreamRuntime:
     def __init__(self, port: Port, name: str, scenario: Scenario, seed: int, replication: int):
         spec = scenario.streams[name]
         self.name = name
+        self.port = port
         self.rates = scenario.run_rates(name)
         self.wait_index = spec.route.index(spec.wait_until or spec.route[0])
         """Position in the route of the stage whose inspection ends the published wait."""
@@ -214,7 +217,11 @@ class StreamRuntime:
         first stage it visits after it; with none, the wait is 0.
         """
         on_route = [i for i in range(len(self.route)) if visits >> i & 1]
-        legs = tuple((self.route[i][0], self.route[i][1], i) for i in on_route)
+        last, port = len(on_route) - 1, self.port
+        legs = tuple(
+            (self.route[i][0], self.route[i][1], i, port.leave if n == last else port.next_stage)
+            for n, i in enumerate(on_route)
+        )
         after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
         plan = self.plans[visits] = (legs, after[0] if after else -1)
         return plan
@@ -285,31 +292,27 @@ class Port:
         if not t.legs:  # referred nowhere, not even to primary: through at once (wait 0)
             self.leave(t)
             return
-        # choose a lane at the first stage and join its line (as in :meth:`queue_at_stage`)
-        enter, groups, _ = t.legs[0]
+        # choose a lane at the first stage and join its line
+        enter, groups, _, _ = t.legs[0]
         enter(t, groups)
 
-    def queue_at_stage(self, t: Traveller) -> None:
-        """Choose a lane at the next stage and join its line."""
-        t.stage_arrival = self.clock.now
-        enter, groups, _ = t.legs[t.step]
-        enter(t, groups)
-
-    def inspection_ended(self, t: Traveller) -> None:
-        """Called by a lane when ``t`` drives out of the booth: on to the next stage, or out."""
+    def next_stage(self, t: Traveller) -> None:
+        """``t`` drives out of a booth, on to its next stage: it chooses a lane there and joins
+        its line."""
+        now = self.clock.now
         if t.trace is not None:
-            t.trace[-1] += (self.clock.now,)
+            t.trace[-1] += (now,)
         step = t.step = t.step + 1
-        if step < len(t.legs):
-            t.stage_arrival = self.clock.now  # on to the next stage (:meth:`queue_at_stage`)
-            enter, groups, _ = t.legs[step]
-            enter(t, groups)
-        else:
-            self.leave(t)
+        t.stage_arrival = now
+        enter, groups, _, _ = t.legs[step]
+        enter(t, groups)
 
     def leave(self, t: Traveller) -> None:
-        """``t`` leaves the port."""
+        """``t`` leaves the port: out of the booth of its last stage, or at once if it visits
+        none."""
         now = self.clock.now
+        if t.trace:  # the end of its last inspection
+            t.trace[-1] += (now,)
         self.exited += 1
         self.inside -= 1
         stats = t.stream.stats
