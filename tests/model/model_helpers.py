@@ -48,7 +48,7 @@ def scripted_port(scenario: Scenario, arrivals: list[float], services: list[floa
     port = Port(scenario, seed=1, replication=0, trace=True)
     (stream,) = port.streams.values()
     stream.arrival_times = iter(arrivals)
-    stage, groups, _, _, referral = stream.route[0]
+    stage, groups, _, _, referral, travel = stream.route[0]
     values = iter(services)
     stream.route[0] = (
         stage,
@@ -56,6 +56,7 @@ def scripted_port(scenario: Scenario, arrivals: list[float], services: list[floa
         lambda n: np.array([next(values, math.nan) for _ in range(n)]),
         lambda times: times,
         referral,
+        travel,
     )
     return port
 

@@ -46,15 +46,24 @@ Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
 After = Callable[["Traveller"], None]
 """Where a traveller goes when it drives out of a stage's booth: the next stage, or out."""
-Leg = tuple[Join, tuple[LaneGroup, ...], int, After]
+Leg = tuple[Join, tuple[LaneGroup, ...], int, After, int]
 """A stage a traveller visits: how it joins a line there, the lane groups that serve its
-stream, the stage's position in the stream's route, and where the traveller goes after it."""
+stream, which of the traveller's ``times`` is its inspection there, where the traveller goes
+after it, and which is its travel time to it from the stage before (-1: none)."""
 Block = Callable[[int], np.ndarray]
 """``block(n)``: the next ``n`` values of a random stream."""
-RouteStage = tuple[Join, tuple[LaneGroup, ...], Block, Transform, tuple[float, Block] | None]
+RouteStage = tuple[
+    Join,
+    tuple[LaneGroup, ...],
+    Block,
+    Transform,
+    tuple[float, Block] | None,
+    tuple[Block, Transform] | None,
+]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
-stream, the uniforms and the inverse CDF of its inspection times, and (share, uniforms) when
-not every traveller visits it."""
+stream, the uniforms and the inverse CDF of its inspection times, (share, uniforms) when not
+every traveller visits it, and (uniforms, inverse CDF) of the time to travel to it when it
+takes time to reach."""
 Plan = tuple[tuple[Leg, ...], int]
 """The stages a traveller visits, and the index among them of the one whose inspection start
 ends its published wait (-1: none, the wait is 0)."""
@@ -110,7 +119,8 @@ class Traveller:
         -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""
         self.times = stream.needs[i]
         """Its inspection time (s) at each stage of its stream's route (``legs[i][2]`` says
-        which is that of ``legs[i]``), drawn whether it visits the stage or not."""
+        which is that of ``legs[i]``), drawn whether it visits the stage or not, then its
+        travel time to each stage that takes time to reach (``legs[i][4]``)."""
         counted = self.counted = arrival >= stream.warmup
         """False for travellers who arrive during the warm-up."""
         if counted:
@@ -150,6 +160,9 @@ class StreamRuntime:
                 join = groups[0].join_shortest if groups[0].per_lane else groups[0].join_line
             else:
                 join = port.stages[stage_name].join
+            travel = stage.travel_for(name)
+            if travel is not None:
+                rng_travel = generator(seed, replication, f"travel/{name}/{stage_name}")
             self.route.append(
                 (
                     join,
@@ -157,8 +170,15 @@ class StreamRuntime:
                     rng_service.random,
                     transform,
                     None if share >= 1 else (share, rng_visit.random),
+                    None if travel is None else (rng_travel.random, quantile_function(travel)),
                 )
             )
+        travelled = [i for i, stage in enumerate(self.route) if stage[5] is not None]
+        self.travel_index = [-1] * len(self.route)
+        """For each stage of the route, which of a traveller's ``times`` is its travel time to
+        that stage (after the inspection times of every stage; -1: it takes no time)."""
+        for k, i in enumerate(travelled):
+            self.travel_index[i] = len(self.route) + k
         self.plans: dict[int, Plan] = {}
         """The plan of a traveller by the stages of the route it visits (bit ``i`` for stage
         ``i``), made when first needed."""
@@ -178,16 +198,18 @@ class StreamRuntime:
 
     def draw_needs(self) -> None:
         """Draw the needs of the next ``BLOCK`` travellers: at each stage of the route, an
-        inspection time and, if not everyone visits it, whether they do.
+        inspection time, if not everyone visits it, whether they do, and if it takes time to
+        reach, the time to travel to it.
 
         The i-th traveller of the stream takes the i-th value of each of the stream's random
-        streams (one per stage for inspection times, one per stage with referrals for visits),
+        streams (one per stage for inspection times, one per stage with referrals for visits,
+        one per stage with a travel time),
         so drawing them a block at a time, all stages together, gives every traveller the same
         needs as drawing them one traveller at a time.
         """
         times = []
         visits = np.zeros(BLOCK, dtype=np.int64)
-        for i, (_, _, service, transform, referral) in enumerate(self.route):
+        for i, (_, _, service, transform, referral, _) in enumerate(self.route):
             u = service(BLOCK)
             if referral is None:
                 times.append(transform(u).tolist())
@@ -202,6 +224,10 @@ class StreamRuntime:
                 needed = np.full(BLOCK, math.nan)
                 needed[visiting] = transform(u[visiting])
                 times.append(needed.tolist())
+        for *_, travel in self.route:  # after every inspection time (see travel_index)
+            if travel is not None:
+                uniforms, transform = travel
+                times.append(transform(uniforms(BLOCK)).tolist())
         self.needs = list(zip(*times, strict=True))
         stages = visits.tolist()
         plans = self.plans
@@ -219,7 +245,13 @@ class StreamRuntime:
         on_route = [i for i in range(len(self.route)) if visits >> i & 1]
         last, port = len(on_route) - 1, self.port
         legs = tuple(
-            (self.route[i][0], self.route[i][1], i, port.leave if n == last else port.next_stage)
+            (
+                self.route[i][0],
+                self.route[i][1],
+                i,
+                port.leave if n == last else port.next_stage,
+                self.travel_index[i] if n else -1,  # the first stage is reached at arrival
+            )
             for n, i in enumerate(on_route)
         )
         after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
@@ -273,6 +305,10 @@ class Port:
         """Called as ``progress(now, horizon)`` (s) at each simulated midnight."""
         self.arriving = self.arrive
         """What the clock calls when a traveller arrives (the bound method, made once)."""
+        self.reached = self.reach_stage
+        """What the clock calls when a traveller reaches a stage it travelled to."""
+        self.travelling: set[Traveller] = set()
+        """Travellers on their way from one stage to the next."""
 
     # --- the traveller's journey -------------------------------------------------------------
 
@@ -293,18 +329,30 @@ class Port:
             self.leave(t)
             return
         # choose a lane at the first stage and join its line
-        enter, groups, _, _ = t.legs[0]
+        enter, groups, _, _, _ = t.legs[0]
         enter(t, groups)
 
     def next_stage(self, t: Traveller) -> None:
         """``t`` drives out of a booth, on to its next stage: it chooses a lane there and joins
-        its line."""
+        its line, or first travels there if the stage takes time to reach."""
         now = self.clock.now
         if t.trace is not None:
             t.trace[-1] += (now,)
         step = t.step = t.step + 1
+        enter, groups, _, _, travel = t.legs[step]
+        if travel >= 0:
+            self.travelling.add(t)
+            self.clock.at(t.times[travel], self.reached, t)
+            return
         t.stage_arrival = now
-        enter, groups, _, _ = t.legs[step]
+        enter(t, groups)
+
+    def reach_stage(self, t: Traveller) -> None:
+        """``t`` reaches its next stage after travelling there: it chooses a lane and joins its
+        line."""
+        self.travelling.discard(t)
+        t.stage_arrival = self.clock.now
+        enter, groups, _, _, _ = t.legs[t.step]
         enter(t, groups)
 
     def leave(self, t: Traveller) -> None:
@@ -425,6 +473,7 @@ class Port:
                     not_served[name] += 1
                     waited[name] += now - t.arrival
 
+        count(self.travelling, False)  # on their way: not in a booth
         for stage in self.stages.values():
             count((t for t, _ in stage.held), False)
             for group in stage.groups.values():

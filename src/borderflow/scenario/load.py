@@ -100,6 +100,8 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 """Name endings of a scenario file: the file given to a command, and each file it ``extends``."""
 
 TIMES_SUFFIXES = (".csv", ".txt")
+TIMED = ("service", "travel")
+"""The maps of a stage whose distributions may be empirical times read from a file."""
 """Name endings of an empirical times file (``file:`` in a distribution)."""
 
 SYSTEM_DIRECTORIES = ("/proc", "/sys", "/dev")
@@ -759,10 +761,11 @@ def _comparable(doc: Document) -> dict[str, Any]:
             node = _map(node).get(part)
         _map(node).pop(path[-1], None)
     for stage_name, stage in _map(data.get("stages")).items():
-        for key, spec in _map(_map(stage).get("service")).items():
-            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
-                where = ("stages", stage_name, "service", key, "file")
-                spec["file"] = str(_empirical_target(doc, where, spec["file"]))
+        for part in TIMED:
+            for key, spec in _map(_map(stage).get(part)).items():
+                if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+                    where = ("stages", stage_name, part, key, "file")
+                    spec["file"] = str(_empirical_target(doc, where, spec["file"]))
     return data
 
 
@@ -937,16 +940,17 @@ def _read_empirical_files(doc: Document) -> None:
         return
     stages = doc.data["stages"] = dict(stages)
     problems: list[Problem] = []
-    for stage_name, stage in stages.items():
-        service = stage.get("service") if isinstance(stage, dict) else None
+    for stage_name, part in [(name, part) for name in stages for part in TIMED]:
+        stage = stages[stage_name]
+        service = stage.get(part) if isinstance(stage, dict) else None
         if not isinstance(service, dict) or not any(_names_a_file(s) for s in service.values()):
             continue
         service = dict(service)
-        stages[stage_name] = {**stage, "service": service}
+        stages[stage_name] = {**stage, part: service}
         for key, spec in service.items():
             if not _names_a_file(spec):
                 continue
-            path = ("stages", stage_name, "service", key, "file")
+            path = ("stages", stage_name, part, key, "file")
             target = _empirical_target(doc, path, str(spec["file"]))
             if wrong_suffix(target, TIMES_SUFFIXES):
                 problems.append(

@@ -487,10 +487,24 @@ class Stage(_Model):
     lanes: dict[str, LaneGroup] = Field(min_length=1)
     service: dict[str, Distribution] = Field(min_length=1)
     visit: dict[str, Share] | None = None
+    travel: dict[str, Distribution] | None = Field(
+        None,
+        description=(
+            "time to reach this stage from the stage before it on a traveller's way, by stream "
+            "(or 'default'): in the time in port, not in any wait; none for the first stage a "
+            "traveller visits, nor for a stream it does not list when there is no 'default'"
+        ),
+    )
 
     def service_for(self, stream: str) -> Distribution:
         """The service distribution of ``stream`` at this stage."""
         return self.service[stream] if stream in self.service else self.service["default"]
+
+    def travel_for(self, stream: str) -> Distribution | None:
+        """How long ``stream`` takes to reach this stage from the one before (None: no time)."""
+        if self.travel is None:
+            return None
+        return self.travel.get(stream, self.travel.get("default"))
 
     def visit_share(self, stream: str) -> float:
         """Share of ``stream`` that visits this stage (1 when the stage has no ``visit`` map)."""

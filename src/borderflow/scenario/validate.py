@@ -158,7 +158,7 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
             for i, served in _names(group.get("serves")):
                 if served not in streams:
                     out.append(((*where, "serves", i), _unknown("stream", served, streams)))
-        for part in ("service", "visit"):
+        for part in ("service", "visit", "travel"):
             for key in _maps(_maps(stage).get(part)):
                 if key != "default" and key not in streams:
                     out.append(

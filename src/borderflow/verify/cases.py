@@ -652,6 +652,100 @@ def _service_times(
     return out, notes
 
 
+# --------------------------------------------------------------------------- travel
+
+
+def _tandem_summary(scenario: Scenario, result: ReplicationResult) -> Summary:
+    stream = next(iter(scenario.streams))
+    everyone = result.metrics["all"]
+    out: Summary = {
+        "time_in_port": result.metrics[stream]["time_in_port_mean_min"],
+        "conserved": _conserved(result),
+    }
+    for stage in scenario.streams[stream].route:
+        out[f"{stage}.wait"] = everyone[f"{stage}.wait_mean_min"]
+        out[f"{stage}.little"] = _little(result, stage)
+    return out
+
+
+def _tandem_travel(
+    scenario: Scenario, summaries: list[Summary], plan: Plan, quick: bool
+) -> tuple[list[Measurement], list[str]]:
+    """Stages in a row, each a single booth with exponential inspections, with exponential
+    travel between them: a Jackson network whose mean time in port is the sum of the
+    stages' M/M/1 sojourns and the mean travel times."""
+    if len(scenario.streams) != 1:
+        raise CaseError(f"{scenario.name}: a tandem case has one stream")
+    stream, spec = next(iter(scenario.streams.items()))
+    rates = set(scenario.run_rates(stream))
+    if len(rates) != 1:
+        raise CaseError(f"{scenario.name}: a tandem case needs a constant arrival rate")
+    lam = rates.pop() / 60  # per minute
+    out: list[Measurement] = []
+    total, parts = 0.0, []
+    for n, name in enumerate(spec.route):
+        stage = scenario.stages[name]
+        service = stage.service_for(stream)
+        groups = list(stage.lanes.values())
+        if (
+            stage.visit is not None
+            or service.dist != "exponential"
+            or len(groups) != 1
+            or groups[0].lanes != 1
+            or groups[0].booths_per_lane != 1
+        ):
+            raise CaseError(
+                f"{scenario.name}: stage {name} is not one booth, exponential, visited by all"
+            )
+        mean = service.moments[0] / 60
+        metrics = theory.mmc(lam, 1 / mean, 1)
+        travel = stage.travel_for(stream) if n else None
+        if travel is not None:
+            if travel.dist != "exponential":
+                raise CaseError(f"{scenario.name}: travel to {name} must be exponential")
+            total += travel.moments[0] / 60
+            parts.append(f"travel {travel.moments[0] / 60:g}")
+        total += metrics.wait_mean + mean
+        parts.append(f"{name} {metrics.wait_mean + mean:g}")
+        out.append(
+            Interval(
+                f"mean wait at {name} (min)",
+                metrics.wait_mean,
+                [s[f"{name}.wait"] for s in summaries],
+                bound("wait", quick),
+                "min",
+                note=f"M/M/1 at load {metrics.utilization:.3g} [GSTH 2.2]",
+            )
+        )
+        out.append(
+            Interval(
+                f"Little's law at {name}: Lq / (λ · W)",
+                1.0,
+                [s[f"{name}.little"] for s in summaries],
+                bound("little", quick),
+            )
+        )
+    out.insert(
+        0,
+        Interval(
+            "mean time in port (min)",
+            total,
+            [s["time_in_port"] for s in summaries],
+            bound("wait", quick),
+            "min",
+            note="Jackson network: " + " + ".join(parts) + " [GSTH ch. 4]",
+        ),
+    )
+    out.append(_conservation(summaries))
+    notes = [
+        f"λ = {lam * 60:g} per hour through {len(spec.route)} stages; the travel is a queue "
+        "with a server for every traveller, so each stage sees Poisson arrivals.",
+        f"{len(summaries)} replications of {(scenario.horizon - scenario.warmup) / HOUR:g} h "
+        f"each after a {scenario.warmup / HOUR:g} h warm-up (independent batches).",
+    ]
+    return out, notes
+
+
 # --------------------------------------------------------------------------- the catalogue
 
 CATALOGUE: dict[str, Case] = {
@@ -744,6 +838,18 @@ CATALOGUE: dict[str, Case] = {
             full=Plan(),
             evaluate=_parts,
             summarise=_parts_summary,
+        ),
+        Case(
+            "tandem_travel",
+            "Two stages in a row with travel between them",
+            "Mean time in port against the Jackson network (the two M/M/1 sojourns and the "
+            "mean travel), the mean wait at each stage against M/M/1, Little's law at each, "
+            "nobody lost.",
+            "tandem_travel.yaml",
+            quick=Plan(20, "320 h", "20 h"),
+            full=Plan(),
+            evaluate=_tandem_travel,
+            summarise=_tandem_summary,
         ),
         Case(
             "service_times",
