@@ -108,3 +108,11 @@ def test_a_bad_travel_distribution_is_an_error_with_its_path():
     with pytest.raises(ScenarioError) as raised:
         load_scenario(tandem({"default": {"dist": "exponential", "mean": "-3 min"}}))
     assert "stages.b.travel.default: exponential: the mean must be a positive" in str(raised.value)
+
+
+def test_a_travel_written_as_one_distribution_says_it_is_a_map_by_stream():
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(tandem({"dist": "exponential", "mean": "5 min"}))
+    text = str(raised.value)
+    assert "stages.b.travel.dist: unknown stream 'dist'" in text
+    assert "travel is a map from a stream name, or 'default', to a distribution" in text

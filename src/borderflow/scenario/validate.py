@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
-from .schema import MAX_LANES, Scenario, schema_keys
+from .schema import MAX_LANES, Distribution, Scenario, schema_keys
 from .size import DEFAULT_MAX_TRAVELLERS, check_size
 from .units import format_duration, parse_duration
 
@@ -161,9 +161,13 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for part in ("service", "visit", "travel"):
             for key in _maps(_maps(stage).get(part)):
                 if key != "default" and key not in streams:
-                    out.append(
-                        (("stages", stage_name, part, key), _unknown("stream", key, streams))
-                    )
+                    message = _unknown("stream", key, streams)
+                    if part != "visit" and key in Distribution.model_fields:
+                        message += (
+                            f" ({part} is a map from a stream name, or 'default', to a "
+                            f"distribution: {part}: {{default: {{dist: ..., ...}}}})"
+                        )
+                    out.append((("stages", stage_name, part, key), message))
     for name, stream in streams.items():
         if name in RESERVED_STREAMS:
             out.append(
