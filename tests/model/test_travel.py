@@ -116,3 +116,18 @@ def test_a_travel_written_as_one_distribution_says_it_is_a_map_by_stream():
     text = str(raised.value)
     assert "stages.b.travel.dist: unknown stream 'dist'" in text
     assert "travel is a map from a stream name, or 'default', to a distribution" in text
+
+
+def test_a_travel_time_on_the_first_stage_of_every_route_is_a_warning():
+    data = tandem(None)
+    data["stages"]["a"]["travel"] = {"default": {"dist": "deterministic", "mean": "2 min"}}
+    scenario = load_scenario(data)
+    (warning,) = scenario.load_warnings
+    assert warning == (
+        "<dict>: stages.a.travel: no traveller takes this time: a is the first stage of the "
+        "route of truck, reached at arrival"
+    )
+    assert (
+        load_scenario(tandem({"default": {"dist": "exponential", "mean": "1 min"}})).load_warnings
+        == ()
+    )

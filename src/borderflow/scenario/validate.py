@@ -74,8 +74,29 @@ def validate_document(doc: Document) -> Scenario:
     if problems:
         raise ScenarioError(_bounded(sorted(problems, key=_file_order)))
     assert scenario is not None
-    scenario._load_warnings = tuple(doc.warnings)
+    unused = [str(doc.problem(path, message)) for path, message in _unused_travel(scenario)]
+    scenario._load_warnings = (*doc.warnings, *unused)
     return scenario
+
+
+def _unused_travel(scenario: Scenario) -> list[tuple[Path, str]]:
+    """Travel times no traveller takes: on a stage that is the first of the route of every
+    stream it has a time for (the first stage a traveller visits is reached at arrival)."""
+    out: list[tuple[Path, str]] = []
+    for name, stage in scenario.stages.items():
+        if stage.travel is None:
+            continue
+        routed = [s for s, spec in scenario.streams.items() if name in spec.route]
+        timed = [s for s in routed if stage.travel_for(s) is not None]
+        if timed and all(scenario.streams[s].route[0] == name for s in timed):
+            out.append(
+                (
+                    ("stages", name, "travel"),
+                    f"no traveller takes this time: {name} is the first stage of the route of "
+                    f"{_list(timed)}, reached at arrival",
+                )
+            )
+    return out
 
 
 def _bounded(problems: list[Problem]) -> list[Problem]:
