@@ -189,21 +189,17 @@ def write_animation(
     """Write the animated plaza of ``source`` to ``output`` (default ``DIR/plaza.html``).
 
     Raises:
-        PlotInputError: no trace, or the file cannot be written.
+        PlotInputError: no trace.
+        borderflow.output.OutputError: the file cannot be written.
     """
     data: RunData = load_run(source)
     if output is None:
         if data.directory is None:
             raise TypeError("write_animation: output is required for a run in memory")
         output = data.directory / ANIMATION_FILE
-    path = Path(output)
-    text = build_animation(data, replication)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PlotInputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    from .output import write_text  # here, not at the top: it imports the runner
+
+    return write_text(output, build_animation(data, replication))
 
 
 def _escape(text: str) -> str:

@@ -69,13 +69,15 @@ class OutputError(InputError):
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` (a Markdown page, a JSON Schema).
+    """Write ``text`` to ``path`` (a Markdown page, a JSON Schema, a report, an animation),
+    making its folder if needed.
 
     Raises:
-        OutputError: when the file cannot be written.
+        OutputError: when the folder or the file cannot be written.
     """
     path = Path(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -936,10 +936,11 @@ def write_report(
     for a result in memory, which has no directory.
 
     Raises:
-        borderflow.plots.PlotInputError: nothing to report, or the file cannot be written.
+        borderflow.plots.PlotInputError: nothing to report.
+        borderflow.output.OutputError: the file cannot be written.
         TypeError: no ``output`` for a result in memory, or ``source`` is nothing to report on.
     """
-    from .plots import PlotInputError
+    from .output import write_text
     from .plots.io import directory_of, no_directory
 
     directory = directory_of(source)
@@ -950,9 +951,4 @@ def write_report(
     else:
         raise no_directory("write_report", "output", source)
     text = build_report(source, metric=metric, streams=streams, target=target, observed=observed)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PlotInputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    return write_text(path, text)
