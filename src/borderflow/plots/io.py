@@ -63,6 +63,15 @@ class PlotInputError(InputError):
 # --- tables ---------------------------------------------------------------------------------
 
 
+def read_json(path: str | Path) -> Any:
+    """The JSON document of a result's metadata file (``run.json``, ``sweep.json`` ...)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlotInputError(f"cannot read {path}: {exc}") from None
+
+
 def read_rows(path: str | Path) -> list[dict[str, str]]:
     """Rows of a CSV file as dicts of strings."""
     path = Path(path)
@@ -405,10 +414,7 @@ def read_run(directory: str | Path, label: str = "") -> RunData:
             f"{directory} holds no borderflow run: {', '.join(missing)} missing "
             "(write one with borderflow run FILE -o DIR)"
         )
-    try:
-        meta = json.loads((directory / RUN_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlotInputError(f"cannot read {directory / RUN_JSON}: {exc}") from None
+    meta = read_json(directory / RUN_JSON)
     summary = read_rows(directory / FILES["summary"])
     _require(
         summary, ("stream", "metric", "mean", "ci_low", "ci_high"), directory / FILES["summary"]
@@ -759,10 +765,7 @@ def read_sweep(directory: str | Path) -> SweepData:
     )
     meta: dict[str, Any] = {}
     if (directory / SWEEP_JSON).is_file():
-        try:
-            meta = json.loads((directory / SWEEP_JSON).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PlotInputError(f"cannot read {directory / 'sweep.json'}: {exc}") from None
+        meta = read_json(directory / SWEEP_JSON)
     return _sweep_data(directory, point_rows, rows, meta, _json_documents(directory))
 
 
@@ -1044,10 +1047,7 @@ def read_staffing(directory: str | Path) -> StaffingData:
             f"{directory} holds no complete staffing result: missing {', '.join(missing)} "
             "(written by borderflow staff -o)"
         )
-    try:
-        meta = json.loads((directory / STAFFING_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlotInputError(f"{directory / STAFFING_JSON}: cannot read it ({exc})") from None
+    meta = read_json(directory / STAFFING_JSON)
     schedules = read_rows(directory / SCHEDULES_CSV)
     _require(schedules, ("stage", "lane_group", "day", "hour", "found"), directory / SCHEDULES_CSV)
     targets = read_rows(directory / TARGETS_COMPARED_CSV)
