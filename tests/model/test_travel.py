@@ -131,3 +131,14 @@ def test_a_travel_time_on_the_first_stage_of_every_route_is_a_warning():
         load_scenario(tandem({"default": {"dist": "exponential", "mean": "1 min"}})).load_warnings
         == ()
     )
+
+
+def test_empirical_travel_times_are_read_from_a_file(tmp_path):
+    import json
+
+    (tmp_path / "drive.csv").write_text("time\n4 min\n6 min\n", encoding="utf-8")
+    data = tandem({"default": {"dist": "empirical", "file": "drive.csv"}})
+    (tmp_path / "port.yaml").write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    scenario = load_scenario(tmp_path / "port.yaml")
+    travel = scenario.stages["b"].travel_for("truck")
+    assert travel is not None and travel.values == (240.0, 360.0)

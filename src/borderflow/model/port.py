@@ -111,9 +111,9 @@ class Traveller:
         stream.drawn = i + 1
         self.legs, wait_leg = stream.next_plans[i]
         """The stages this traveller visits, in order (referrals already decided): for each,
-        how it joins a line there, the lane groups that serve its stream, the stage's position
-        in the route and where the traveller goes after it (shared by the travellers of the
-        stream who visit the same stages)."""
+        how it joins a line there, the lane groups that serve its stream, where its times
+        there are and where the traveller goes after it (a :data:`Leg`, shared by the
+        travellers of the stream who visit the same stages)."""
         self.wait_leg = wait_leg
         """Index (in ``legs``) of the stage whose inspection start ends the published wait, or
         -1 when the traveller visits no stage at or after its stream's wait stage (wait 0)."""

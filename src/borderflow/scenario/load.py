@@ -100,9 +100,9 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 """Name endings of a scenario file: the file given to a command, and each file it ``extends``."""
 
 TIMES_SUFFIXES = (".csv", ".txt")
+"""Name endings of an empirical times file (``file:`` in a distribution)."""
 TIMED = ("service", "travel")
 """The maps of a stage whose distributions may be empirical times read from a file."""
-"""Name endings of an empirical times file (``file:`` in a distribution)."""
 
 SYSTEM_DIRECTORIES = ("/proc", "/sys", "/dev")
 """Where no scenario or data file lives: files there describe the running system, and a
@@ -942,12 +942,12 @@ def _read_empirical_files(doc: Document) -> None:
     problems: list[Problem] = []
     for stage_name, part in [(name, part) for name in stages for part in TIMED]:
         stage = stages[stage_name]
-        service = stage.get(part) if isinstance(stage, dict) else None
-        if not isinstance(service, dict) or not any(_names_a_file(s) for s in service.values()):
+        times = stage.get(part) if isinstance(stage, dict) else None
+        if not isinstance(times, dict) or not any(_names_a_file(s) for s in times.values()):
             continue
-        service = dict(service)
-        stages[stage_name] = {**stage, part: service}
-        for key, spec in service.items():
+        times = dict(times)
+        stages[stage_name] = {**stage, part: times}
+        for key, spec in times.items():
             if not _names_a_file(spec):
                 continue
             path = ("stages", stage_name, part, key, "file")
@@ -982,7 +982,7 @@ def _read_empirical_files(doc: Document) -> None:
             for part in ("file", "column", "unit"):
                 spec.pop(part, None)
             spec["values"] = values
-            service[key] = spec
+            times[key] = spec
     if problems:
         raise ScenarioError(problems)
 
