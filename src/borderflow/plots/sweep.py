@@ -362,13 +362,7 @@ def sweep_heatmap(
         note = (
             f"each cell: mean over replications [95% CI]; target {name.lower()} {target:g} {unit}"
         )
-        figure.suptitle(
-            f"Where is the target met? {name} of {_stream_name(stream)}\n"
-            f"over {_in(parameter_label(x))} and {_in(parameter_label(y))}"
-        )
-        if held:
-            note += f" · {_fixed_text(held)}"
-        ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
+        _title(figure, ax, f"Where is the target met? {name}", stream, x, y, note, held)
         return figure
     if layout == "grid":
         image, values, contour = _draw_grid(ax, data, points, results, x, y, target)
@@ -395,14 +389,22 @@ def sweep_heatmap(
                 if side
                 else f"; no contour at the target {target:g} {unit}"
             )
+    _title(figure, ax, name, stream, x, y, note, held)
+    return figure
+
+
+def _title(
+    figure, ax, what: str, stream: str, x: str, y: str, note: str, held: dict[str, str]
+) -> None:
+    """A two-parameter figure's title (``what`` of the stream over the two parameters) and its
+    note, with the parameters held fixed."""
     figure.suptitle(
-        f"{name} of {_stream_name(stream)}\n"
+        f"{what} of {_stream_name(stream)}\n"
         f"over {_in(parameter_label(x))} and {_in(parameter_label(y))}"
     )
     if held:
         note += f" · {_fixed_text(held)}"
     ax.set_title(note, fontsize=9, fontweight="normal", loc="left")
-    return figure
 
 
 VERDICT_COLORS = {"met": "#9ad8c2", "undecided": "#e6e6e6", "not met": "#f2b48c"}
