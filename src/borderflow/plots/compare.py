@@ -23,6 +23,7 @@ from .style import (
     LINESTYLES,
     NEUTRAL,
     axis_label,
+    finish_panels,
     metric_label,
     new_figure,
     set_clock_axis,
@@ -143,13 +144,7 @@ def hourly_wait_comparison(
             alignment="left",
         )
         legend.set_gid("legend")
-    for ax in axes[len(streams) :]:
-        ax.set_visible(False)
-    for i, ax in enumerate(axes[: len(streams)]):
-        if i + columns >= len(streams):
-            ax.xaxis.set_tick_params(labelbottom=True)
-        else:
-            ax.set_xlabel("")
+    finish_panels(axes, len(streams), columns)
     reps = data.base.replications
     figure.suptitle(
         f"Mean wait by hour of arrival: base and alternatives\nbase: {data.base.name} · "

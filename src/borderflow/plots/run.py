@@ -23,6 +23,7 @@ from .style import (
     NEUTRAL,
     SEQUENTIAL,
     SHORT_COLOR,
+    finish_panels,
     new_figure,
     set_clock_axis,
     stream_colors,
@@ -444,13 +445,7 @@ def demand_capacity(run: RunLike) -> Figure:
         ax.set_ylim(0, max(float(load.max()), float(capacity.max()), 1e-9) * 1.18)
         ax.set_ylabel("Booth-hours per hour")
         set_clock_axis(ax, 0, 24, "Hour of the day")
-    for ax in axes[len(pools) :]:
-        ax.set_visible(False)
-    for i, ax in enumerate(axes[: len(pools)]):
-        if i + columns >= len(pools):  # nothing drawn below: show the hours here
-            ax.xaxis.set_tick_params(labelbottom=True)
-        else:
-            ax.set_xlabel("")
+    finish_panels(axes, len(pools), columns)
     handles = [
         Line2D(
             [],
@@ -642,13 +637,7 @@ def lanes_needed(run: RunLike, utilization: float = 0.85) -> Figure:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("Lanes")
         set_clock_axis(ax, 0, 24, "Hour of the day")
-    for ax in axes[len(pools) :]:
-        ax.set_visible(False)
-    for i, ax in enumerate(axes[: len(pools)]):
-        if i + columns >= len(pools):
-            ax.xaxis.set_tick_params(labelbottom=True)
-        else:
-            ax.set_xlabel("")
+    finish_panels(axes, len(pools), columns)
     handles = [
         Patch(facecolor=NEUTRAL, alpha=0.35, edgecolor=NEUTRAL, label="lanes open"),
         Line2D([], [], color=ALL_COLOR, lw=2, label="lanes needed to keep up with arrivals"),
@@ -737,13 +726,7 @@ def input_output(run: RunLike, replication: int | None = None) -> Figure:
         ax.set_ylabel("Travellers (cumulative)")
         ax.set_ylim(bottom=0)
         set_clock_axis(ax, first, last, "Time of day")
-    for ax in axes[len(queued) :]:
-        ax.set_visible(False)
-    for i, ax in enumerate(axes[: len(queued)]):
-        if i + columns >= len(queued):
-            ax.xaxis.set_tick_params(labelbottom=True)
-        else:
-            ax.set_xlabel("")
+    finish_panels(axes, len(queued), columns)
     handles = [
         Line2D([], [], color=NEUTRAL, lw=1.6, label="arrived (joined the line)"),
         Line2D([], [], color=NEUTRAL, lw=1.6, ls="--", label="reached the booth"),
@@ -860,13 +843,7 @@ def observed_waits(
         set_clock_axis(
             ax, 0, 24, "Hour of arrival" if reporting != "booth" else "Hour reaching the booth"
         )
-    for ax in axes[len(streams) :]:
-        ax.set_visible(False)
-    for i, ax in enumerate(axes[: len(streams)]):
-        if i + n_cols >= len(streams):
-            ax.xaxis.set_tick_params(labelbottom=True)
-        else:
-            ax.set_xlabel("")
+    finish_panels(axes, len(streams), n_cols)
     chosen = []
     if months:
         chosen.append("months " + ",".join(map(str, months)))

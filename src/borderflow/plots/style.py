@@ -258,6 +258,19 @@ def set_clock_axis(ax: Any, first: int, last: int, label: str = "Hour of the day
     ax.set_xlabel(label)
 
 
+def finish_panels(axes: Any, used: int, columns: int) -> None:
+    """Of a grid of panels sharing their x axis (``axes``: the subplots raveled, row by row,
+    ``columns`` a row), the first ``used`` drawn: hide the others, and show the x axis's ticks
+    and label only on the lowest drawn panel of each column (nothing is drawn below it)."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes[:used]):
+        if i + columns >= used:
+            ax.xaxis.set_tick_params(labelbottom=True)
+        else:
+            ax.set_xlabel("")
+
+
 def slug(text: str) -> str:
     """A file-name-safe form of ``text``."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
