@@ -11,9 +11,9 @@ import datetime
 import math
 
 import pytest
+from scenario_helpers import at, problems_of
 
-from borderflow.scenario import Problem, ScenarioError, load_scenario
-from borderflow.scenario.errors import format_path
+from borderflow.scenario import load_scenario
 from borderflow.scenario.size import expected_travellers
 
 # Line numbers of this text are asserted below: keep them stable.
@@ -139,18 +139,6 @@ def test_without_a_calendar_the_week_repeats(tmp_path) -> None:
     assert s.calendar is None and s.start_day == "monday"
     assert s.run_rates("cars") == s.week_rates("cars")
     assert len(s.run_dates() or []) == 14
-
-
-def problems_of(path) -> list[Problem]:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    return info.value.problems
-
-
-def at(problems: list[Problem], key_path: str) -> Problem:
-    found = [p for p in problems if format_path(p.path) == key_path]
-    assert len(found) == 1, f"expected one problem at {key_path}, got {[str(p) for p in problems]}"
-    return found[0]
 
 
 CASES = [

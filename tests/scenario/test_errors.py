@@ -7,8 +7,9 @@ changes one thing in it.
 from __future__ import annotations
 
 import pytest
+from scenario_helpers import at, problems_of
 
-from borderflow.scenario import Problem, ScenarioError, load_scenario
+from borderflow.scenario import ScenarioError, load_scenario
 from borderflow.scenario.errors import format_path
 
 # Line numbers of this text are asserted below: keep them stable.
@@ -49,20 +50,6 @@ def variant(*changes: tuple[str, str]) -> str:
         assert text.count(old) == 1, f"{old!r} must occur exactly once in the base scenario"
         text = text.replace(old, new)
     return text
-
-
-def problems_of(path) -> list[Problem]:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    assert info.value.problems, "a ScenarioError must carry at least one problem"
-    return info.value.problems
-
-
-def at(problems: list[Problem], key_path: str) -> Problem:
-    """The one problem reported at ``key_path``."""
-    found = [p for p in problems if format_path(p.path) == key_path]
-    assert len(found) == 1, f"expected one problem at {key_path}, got {[str(p) for p in problems]}"
-    return found[0]
 
 
 # (change, line, column, key path, fragments of the message)
