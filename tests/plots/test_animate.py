@@ -6,30 +6,20 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import CHROMIUM
+from browser import FLAGS as BROWSER_FLAGS
 from PIL import Image
 
 from borderflow.animate import animation_data, build_animation, write_animation
 from borderflow.plots import PlotInputError
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=5000",
-]
+FLAGS = [*BROWSER_FLAGS, "--virtual-time-budget=5000"]
 
 
 def present(trace: Path, replication: int, minute: float) -> tuple[int, int]:

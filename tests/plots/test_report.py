@@ -7,13 +7,13 @@ import base64
 import csv
 import io
 import json
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import CHROMIUM, FLAGS
 from PIL import Image
 from plot_helpers import EXAMPLE
 
@@ -168,9 +168,6 @@ def test_sweep_report_has_the_points_and_the_figures(sweep_dir: Path) -> None:
     assert "45 s, 60 s, 75 s" in words
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 def test_the_report_renders_in_a_real_browser(run_report: str, tmp_path: Path) -> None:
     report = tmp_path / "report.html"
@@ -179,14 +176,7 @@ def test_the_report_renders_in_a_real_browser(run_report: str, tmp_path: Path) -
     done = subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1280,2000",
