@@ -378,7 +378,11 @@ def _dask_executor(address: str, jobs: int | None) -> DaskExecutor:
             threads_per_worker=1,  # the model is pure Python: one thread per process
             processes=True,
             dashboard_address=":0",
-            silence_logs=logging.ERROR,
+            # Only critical logs: what fails in a task reaches the caller as its exception,
+            # and a worker that dies as an error of the run; the errors logged besides are
+            # those of its own shutdown (a worker's heartbeat to a scheduler already closed,
+            # after Ctrl-C or SIGTERM), printed with a traceback.
+            silence_logs=logging.CRITICAL,
         )
         return DaskExecutor(Client(cluster), cluster)
     try:
