@@ -65,6 +65,9 @@ LANES_COLUMNS = (
     "utilization",
     "queue_mean",
     "queue_max",
+    "queue_max_m",
+    "blocked_booth_hours",
+    "storage_full_min",
 )
 
 

@@ -423,6 +423,9 @@ def test_lanes_hourly_csv(example_run):
         "utilization",
         "queue_mean",
         "queue_max",
+        "queue_max_m",
+        "blocked_booth_hours",
+        "storage_full_min",
     ]
     groups = {(r["stage"], r["lane_group"]) for r in rows}
     assert groups == {("primary", "general"), ("primary", "sentri"), ("secondary", "bays")}
@@ -433,6 +436,9 @@ def test_lanes_hourly_csv(example_run):
         assert float(row["queue_mean"]) >= 0 and int(row["queue_max"]) >= 0
         if row["queue_max"] == "0":
             assert float(row["queue_mean"]) == 0
+        # cars take 7.6 m each; the example has no storage, so nothing is blocked or full
+        assert float(row["queue_max_m"]) == pytest.approx(7.6 * int(row["queue_max"]))
+        assert float(row["blocked_booth_hours"]) == float(row["storage_full_min"]) == 0
         if row["lane_group"] == "general":
             assert int(row["lanes_open"]) == schedule.open_at(int(row["hour"]))
 

@@ -40,7 +40,7 @@ def test_partial_hours_average_over_their_counted_part() -> None:
     (r,) = result.replications
     rows = {
         hour: (util, queue_mean, queue_max)
-        for _, hour, _, _, _, util, queue_mean, queue_max in r.lanes_hourly
+        for _, hour, _, _, _, util, queue_mean, queue_max, *_ in r.lanes_hourly
     }
     # 00:30–01:00 (1800 s): booth busy 600 (A) + 1200 (B); waiting 600 (B) + 600 (C)
     # 01:00–02:00 (3600 s): busy 600 (B) + 600 (C); waiting 600 (C)
@@ -87,7 +87,7 @@ def test_lane_hours_match_the_trace(warmup: str, horizon: str) -> None:
         start, end = scenario.warmup, scenario.horizon
         hours = range(int(start // HOUR), math.ceil(end / HOUR))
         assert [hour for _, hour, *_ in r.lanes_hourly] == list(hours)
-        for _, hour, _, _, _, util, queue_mean, _ in r.lanes_hourly:
+        for _, hour, _, _, _, util, queue_mean, *_ in r.lanes_hourly:
             a, b = max(hour * HOUR, start), min((hour + 1) * HOUR, end)
             waiting = busy = 0.0
             for _, _, legs, _ in r.trace:

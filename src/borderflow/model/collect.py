@@ -219,9 +219,15 @@ class GroupStats:
         "rows",
         "total_busy",
         "total_staffed",
+        "lengths",
+        "length",
+        "waiting_m",
+        "max_waiting_m",
+        "area_blocked",
+        "total_blocked",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, lengths: dict[str, float] | None = None) -> None:
         self.waiting = 0
         """Travellers in the group's lines now (not in a booth), and those held at the stage
         for want of an open lane whose first lane group this is."""
@@ -239,9 +245,20 @@ class GroupStats:
         self.area_busy = 0.0
         self.area_staffed = 0.0
         self.max_waiting = 0
-        self.rows: list[tuple[int, int, float, float, int]] = []
+        self.rows: list[tuple[int, int, float, float, int, float, float, float]] = []
         self.total_busy = 0.0
         self.total_staffed = 0.0
+        sizes = set((lengths or {}).values())
+        self.length = sizes.pop() if len(sizes) == 1 else 0.0
+        """Metres of queue per vehicle, when every stream the group serves has the same (the
+        queue in metres is then ``waiting`` times it)..."""
+        self.lengths = lengths if len(set((lengths or {}).values())) > 1 else None
+        """... otherwise metres per vehicle by stream, and the queue in metres is counted."""
+        self.waiting_m = 0.0
+        self.max_waiting_m = 0.0
+        self.area_blocked = 0.0
+        """Booth-seconds in the hour held by vehicles done with no room at their next stage."""
+        self.total_blocked = 0.0
 
     def joined(self, traveller: Traveller) -> None:
         """``traveller`` joins a line of the group (or is held for it)."""
@@ -251,6 +268,15 @@ class GroupStats:
         self.waiting_from += joined if joined > hour_start else hour_start
         if self.waiting > self.max_waiting:
             self.max_waiting = self.waiting
+        if self.lengths is not None:
+            self.joined_m(traveller)
+
+    def joined_m(self, traveller: Traveller) -> None:
+        """The queue in metres, for a group whose vehicles differ in length."""
+        assert self.lengths is not None
+        metres = self.waiting_m = self.waiting_m + self.lengths[traveller.stream.name]
+        if metres > self.max_waiting_m:
+            self.max_waiting_m = metres
 
     def left(self, traveller: Traveller) -> None:
         """``traveller`` leaves a line of the group for a booth (or is released from being
@@ -262,6 +288,8 @@ class GroupStats:
             self.waiting_from -= joined if joined > hour_start else hour_start
         else:
             self.waiting_from = 0.0  # exactly, whatever the rounding of the sums before
+        if self.lengths is not None:
+            self.waiting_m -= self.lengths[traveller.stream.name]
 
     def restaff(self, now: float, booths: int) -> None:
         """``booths`` more (or fewer, if negative) booths are staffed from ``now``."""
@@ -269,10 +297,12 @@ class GroupStats:
         self.staffed_since = now
         self.staffed += booths
 
-    def close_hour(self, hour: int, end: float, lanes_open: int, counted: bool) -> None:
+    def close_hour(
+        self, hour: int, end: float, lanes_open: int, counted: bool, full: float = 0.0
+    ) -> None:
         """Turn the areas since ``hour_start`` (already completed by the group) into the row of
         ``hour``: the whole hour, or the part of it in the counted period, averaged over its
-        own length."""
+        own length (``full``: seconds of it the group's storage was full)."""
         self.restaff(end, 0)
         # the part since hour_start of the waits still running at ``end``
         self.area_waiting += self.waiting * end - self.waiting_from
@@ -281,9 +311,23 @@ class GroupStats:
             staffed = self.area_staffed
             utilization = self.area_busy / staffed if staffed > 0 else math.nan
             queue_mean = self.area_waiting / (end - self.hour_start)
-            self.rows.append((hour, lanes_open, utilization, queue_mean, self.max_waiting))
+            metres = self.max_waiting * self.length if self.lengths is None else self.max_waiting_m
+            self.rows.append(
+                (
+                    hour,
+                    lanes_open,
+                    utilization,
+                    queue_mean,
+                    self.max_waiting,
+                    metres,
+                    self.area_blocked / HOUR,
+                    full / 60,
+                )
+            )
             self.total_busy += self.area_busy
             self.total_staffed += staffed
-        self.area_waiting = self.area_busy = self.area_staffed = 0.0
+            self.total_blocked += self.area_blocked
+        self.area_waiting = self.area_busy = self.area_staffed = self.area_blocked = 0.0
         self.max_waiting = self.waiting
+        self.max_waiting_m = self.waiting_m
         self.hour_start = end

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..scenario.schema import LaneGroup as LaneGroupSpec
     from ..scenario.schema import Stage
     from .port import Port, Traveller
+    from .storage import Space, StageStorage
 
 
 class Lane:
@@ -107,6 +108,8 @@ class Lane:
         if self.booths > 1:
             self.done[position] = False
         traveller.start = now
+        if group.storage is not None:  # the room it held at the stage is free
+            group.storage.started(traveller, group)
         step = traveller.step
         counted = traveller.counted
         if step == traveller.wait_leg:  # the published wait is over
@@ -134,6 +137,10 @@ class Lane:
         slots = self.slots
         if self.booths == 1:  # one booth: :meth:`_stacked_inspected` for one vehicle, quicker
             traveller: Traveller = slots[0]  # type: ignore[assignment]  # the one just done
+            gate = traveller.legs[traveller.step][5]
+            if gate is not None and not gate.leaves(traveller, self, 0):  # no room: blocked
+                self._block(traveller, now)
+                return
             slots[0] = None
             stats.busy -= 1
             self.count -= 1
@@ -151,6 +158,8 @@ class Lane:
                         stats.waiting_from -= joined if joined > hour_start else hour_start
                     else:
                         stats.waiting_from = 0.0
+                    if stats.lengths is not None:
+                        stats.waiting_m -= stats.lengths[following.stream.name]
                     if not per_lane:
                         self.count += 1
                     self.inspect(following, 0)
@@ -163,16 +172,53 @@ class Lane:
             traveller.legs[traveller.step][3](traveller)  # on to the next stage, or out
         else:
             self._stacked_inspected(position, now)
+        storage = group.storage
+        if storage is not None and (storage.waiting or storage.approach_line):
+            storage.release()  # room may have freed here for those waiting
 
-    def _stacked_inspected(self, position: int, now: float) -> None:
+    def _block(self, traveller: Traveller, now: float) -> None:
+        """``traveller`` is done but has no room at its next stage: it stays in its booth."""
+        stats = self.group.stats
+        start = traveller.start  # booth time inspecting, as far as it falls in this hour
+        hour_start = stats.hour_start
+        stats.area_busy += now - (start if start > hour_start else hour_start)
+        self.group.blocked[traveller] = now
+
+    def unblock(self, position: int) -> None:
+        """The vehicle blocked in booth ``position`` has room at its next stage: it drives out
+        (with those done behind it, in stacked booths), and the lane fills."""
+        group = self.group
+        stats = group.stats
+        now = group.clock.now
+        traveller: Traveller = self.slots[position]  # type: ignore[assignment]
+        since = group.blocked.pop(traveller)
+        hour_start = stats.hour_start
+        stats.area_blocked += now - (since if since > hour_start else hour_start)
+        if self.booths == 1:
+            self.slots[0] = None
+            stats.busy -= 1
+            self.count -= 1
+            self._refill(now)
+            traveller.legs[traveller.step][3](traveller)
+        else:
+            self._stacked_inspected(position, now, traveller)
+        storage = group.storage
+        if storage is not None and (storage.waiting or storage.approach_line):
+            storage.release()
+
+    def _stacked_inspected(
+        self, position: int, now: float, released: Traveller | None = None
+    ) -> None:
         """An inspection ended in a lane of stacked booths: let out every vehicle with a clear
-        way, front first (a vehicle done behind one still inspected stays blocked), then fill
-        the booths."""
+        way, front first (a vehicle done behind one still inspected stays blocked, as does one
+        with no room at its next stage and those behind it), then fill the booths.
+        ``released``: a vehicle that was blocked for want of room and now has it."""
         group = self.group
         stats = group.stats
         slots = self.slots
         done = self.done
         done[position] = True
+        blocked = group.blocked
         leaving: list[Traveller] = []
         for position in range(self.booths):
             traveller = slots[position]
@@ -180,14 +226,31 @@ class Lane:
                 continue
             if not done[position]:
                 break
+            if traveller is not released:
+                if blocked and traveller in blocked:
+                    break  # still waiting for room
+                gate = traveller.legs[traveller.step][5]
+                if gate is not None and not gate.leaves(traveller, self, position, False):
+                    self._block(traveller, now)
+                    break
             slots[position] = None
             leaving.append(traveller)
         stats.busy -= len(leaving)
         self.count -= len(leaving)
         hour_start = stats.hour_start
         for traveller in leaving:  # booth time, as far as it falls in this hour
+            if traveller is released:
+                continue  # counted as blocked time
             start = traveller.start
             stats.area_busy += now - (start if start > hour_start else hour_start)
+        self._refill(now)
+        for traveller in leaving:  # on to the next stage, or out
+            traveller.legs[traveller.step][3](traveller)
+
+    def _refill(self, now: float) -> None:
+        """After vehicles left the booths: fill them from the line, or close the lane if it is
+        being taken out of service and is now empty."""
+        group = self.group
         if self.accepting or self.count:
             if self.line or group.line:
                 self.fill()
@@ -196,9 +259,7 @@ class Lane:
                 self.listed = True
         else:
             self.staffed = False
-            stats.restaff(now, -self.booths)
-        for traveller in leaving:  # on to the next stage, or out
-            traveller.legs[traveller.step][3](traveller)
+            group.stats.restaff(now, -self.booths)
 
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
@@ -223,6 +284,8 @@ class Lane:
                 stats.waiting_from -= joined if joined > hour_start else hour_start
             else:
                 stats.waiting_from = 0.0
+            if stats.lengths is not None:
+                stats.waiting_m -= stats.lengths[traveller.stream.name]
             if not per_lane:
                 self.count += 1
             self.inspect(traveller, position)
@@ -251,8 +314,15 @@ class LaneGroup:
         self.open = 0
         self.open_lanes: list[Lane] = []
         """The lanes scheduled open (taking new vehicles): the first ``open``."""
-        self.stats = GroupStats()
+        self.stats = GroupStats(port.scenario.group_lengths(stage.name, name))
         self.tie_break = tie_break
+        self.space: Space | None = None
+        """Room in the group's lines, when its storage is limited (see :mod:`.storage`)."""
+        self.storage: StageStorage | None = None
+        """The storage of the group's stage, when the stage has any."""
+        self.blocked: dict[Traveller, float] = {}
+        """Vehicles done in the group's booths with no room at their next stage, and since when
+        (s)."""
 
     def set_open(self, count: int) -> None:
         """Open the first ``count`` lanes; lanes beyond stop admitting and close once empty."""
@@ -279,10 +349,10 @@ class LaneGroup:
                     self.vacant.append(lane)
                     lane.listed = True
 
-    def close_hour(self, hour: int, end: float, counted: bool) -> None:
-        """Add the parts of waits and inspections still running at ``end`` to the hour (or to
-        its part since the last cut at the warm-up or horizon), then write its row if
-        ``counted``.
+    def close_hour(self, hour: int, end: float, counted: bool, full: float = 0.0) -> None:
+        """Add the parts of waits, inspections and blocked spells still running at ``end`` to
+        the hour (or to its part since the last cut at the warm-up or horizon), then write its
+        row if ``counted`` (``full``: seconds of it that the group's storage was full).
 
         This looks at each booth, never at a line: the waits still running are added from the
         group's running sums (see :class:`GroupStats`), so an hour costs the same however long
@@ -290,11 +360,15 @@ class LaneGroup:
         """
         stats = self.stats
         hour_start = stats.hour_start
+        blocked = self.blocked
         for lane in self.lanes:
             for traveller in lane.slots:
                 if traveller is not None:
-                    stats.area_busy += end - max(traveller.start, hour_start)
-        stats.close_hour(hour, end, self.open, counted)
+                    if blocked and traveller in blocked:
+                        stats.area_blocked += end - max(blocked[traveller], hour_start)
+                    else:
+                        stats.area_busy += end - max(traveller.start, hour_start)
+        stats.close_hour(hour, end, self.open, counted, full)
 
     def shortest(self) -> Lane | None:
         """Per-lane queues: the open lane with the fewest vehicles (queued and in booths), ties
@@ -347,6 +421,8 @@ class LaneGroup:
         stats.waiting_from += joined if joined > hour_start else hour_start
         if stats.waiting > stats.max_waiting:
             stats.max_waiting = stats.waiting
+        if stats.lengths is not None:
+            stats.joined_m(traveller)
 
     def join_line(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
         """``traveller`` joins this group's one shared line: straight into a booth if the line
@@ -378,6 +454,8 @@ class LaneGroup:
         stats.waiting_from += joined if joined > hour_start else hour_start
         if stats.waiting > stats.max_waiting:
             stats.max_waiting = stats.waiting
+        if stats.lengths is not None:
+            stats.joined_m(traveller)
 
 
 class StageLanes:
@@ -399,24 +477,32 @@ class StageLanes:
         """Travellers who found none of their lanes open; they join when one opens."""
         self.tie_break = tie_break(name)
         """Random numbers for ties between lane groups of this stage."""
+        self.storage: StageStorage | None = None
+        """Room to wait at the stage, when it is limited (see :mod:`.storage`)."""
 
-    def join(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
-        """Choose the shortest open eligible line among ``groups`` and join it."""
+    def choose(self, groups: tuple[LaneGroup, ...]) -> tuple[LaneGroup | None, float, Lane | None]:
+        """The lane group (and, with per-lane queues, the lane) with the shortest open line
+        among ``groups``, ties broken at random, and its length; None if no lane is open."""
         if len(groups) == 1:
             group = groups[0]
             length, lane = group.length()
-        else:
-            group, length, lane = None, float("inf"), None
-            ties = 0
-            tie_break = self.tie_break
-            for candidate in groups:
-                candidate_length, candidate_lane = candidate.length()
-                if candidate_length < length:
-                    group, length, lane, ties = candidate, candidate_length, candidate_lane, 1
-                elif candidate_length == length and candidate_length != float("inf"):
-                    ties += 1
-                    if tie_break() * ties < 1.0:
-                        group, lane = candidate, candidate_lane
+            return group, length, lane
+        best, length, lane = None, float("inf"), None
+        ties = 0
+        tie_break = self.tie_break
+        for candidate in groups:
+            candidate_length, candidate_lane = candidate.length()
+            if candidate_length < length:
+                best, length, lane, ties = candidate, candidate_length, candidate_lane, 1
+            elif candidate_length == length and candidate_length != float("inf"):
+                ties += 1
+                if tie_break() * ties < 1.0:
+                    best, lane = candidate, candidate_lane
+        return best, length, lane
+
+    def join(self, traveller: Traveller, groups: tuple[LaneGroup, ...]) -> None:
+        """Choose the shortest open eligible line among ``groups`` and join it."""
+        group, length, lane = self.choose(groups)
         if group is None or length == float("inf"):
             groups[0].stats.joined(traveller)
             self.held.append((traveller, groups))

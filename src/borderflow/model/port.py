@@ -41,15 +41,17 @@ from .collect import StreamStats, histogram_percentile
 from .lanes import LaneGroup, StageLanes
 from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
+from .storage import StageStorage
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
 After = Callable[["Traveller"], None]
 """Where a traveller goes when it drives out of a stage's booth: the next stage, or out."""
-Leg = tuple[Join, tuple[LaneGroup, ...], int, After, int]
+Leg = tuple[Join, tuple[LaneGroup, ...], int, After, int, StageStorage | None]
 """A stage a traveller visits: how it joins a line there, the lane groups that serve its
 stream, which of the traveller's ``times`` is its inspection there, where the traveller goes
-after it, and which is its travel time to it from the stage before (-1: none)."""
+after it, which is its travel time to it from the stage before (-1: none), and the storage of
+the next stage it visits, whose room it needs to drive out of the booth (None: unlimited)."""
 Block = Callable[[int], np.ndarray]
 """``block(n)``: the next ``n`` values of a random stream."""
 RouteStage = tuple[
@@ -156,7 +158,11 @@ class StreamRuntime:
                 port.stages[stage_name].groups[g] for g in scenario.groups_serving(stage_name, name)
             )
             # with one lane group, nothing to choose between groups: straight to its lanes
-            if len(groups) == 1:
+            storage = port.stages[stage_name].storage
+            join: Join
+            if storage is not None:  # room to wait is limited: the storage lets it in
+                join = storage.enter
+            elif len(groups) == 1:
                 join = groups[0].join_shortest if groups[0].per_lane else groups[0].join_line
             else:
                 join = port.stages[stage_name].join
@@ -173,6 +179,8 @@ class StreamRuntime:
                     None if travel is None else (rng_travel.random, quantile_function(travel)),
                 )
             )
+        self.storages = [port.stages[stage].storage for stage in spec.route]
+        """The storage of each stage of the route (None: unlimited room)."""
         travelled = [i for i, stage in enumerate(self.route) if stage[5] is not None]
         self.travel_index = [-1] * len(self.route)
         """For each stage of the route, which of a traveller's ``times`` is its travel time to
@@ -251,6 +259,7 @@ class StreamRuntime:
                 i,
                 port.leave if n == last else port.next_stage,
                 self.travel_index[i] if n else -1,  # the first stage is reached at arrival
+                None if n == last else self.storages[on_route[n + 1]],
             )
             for n, i in enumerate(on_route)
         )
@@ -288,6 +297,13 @@ class Port:
             name: StageLanes(self, name, i, spec, tie_break)
             for i, (name, spec) in enumerate(scenario.stages.items())
         }
+        self.storages: list[StageStorage] = []
+        """The storage of each stage whose room to wait is limited."""
+        for name, stage in self.stages.items():
+            spec = scenario.stages[name]
+            if spec.storage or spec.approach or any(g.storage for g in spec.lanes.values()):
+                stage.storage = StageStorage(stage, scenario)
+                self.storages.append(stage.storage)
         self.streams = {
             name: StreamRuntime(self, name, scenario, seed, replication)
             for name in scenario.streams
@@ -329,7 +345,7 @@ class Port:
             self.leave(t)
             return
         # choose a lane at the first stage and join its line
-        enter, groups, _, _, _ = t.legs[0]
+        enter, groups, *_ = t.legs[0]
         enter(t, groups)
 
     def next_stage(self, t: Traveller) -> None:
@@ -339,7 +355,7 @@ class Port:
         if t.trace is not None:
             t.trace[-1] += (now,)
         step = t.step = t.step + 1
-        enter, groups, _, _, travel = t.legs[step]
+        enter, groups, _, _, travel, _ = t.legs[step]
         if travel >= 0:
             self.travelling.add(t)
             self.clock.at(t.times[travel], self.reached, t)
@@ -352,7 +368,7 @@ class Port:
         line."""
         self.travelling.discard(t)
         t.stage_arrival = self.clock.now
-        enter, groups, _, _, _ = t.legs[t.step]
+        enter, groups, *_ = t.legs[t.step]
         enter(t, groups)
 
     def leave(self, t: Traveller) -> None:
@@ -396,6 +412,8 @@ class Port:
                 for group in stage.groups.values():
                     group.set_open(group.schedule[hour % len(group.schedule)])
                 stage.release_held()
+            for storage in self.storages:  # lanes that opened may have made room
+                storage.release()
             if self.progress is not None and hour and hour % 24 == 0:
                 self.progress(env.now, self.horizon)
             yield env.timeout((hour + 1) * HOUR - env.now)
@@ -418,8 +436,9 @@ class Port:
         """
         counted = self.lanes_closed < self.horizon and end > self.warmup
         for stage in self.stages.values():
+            full = stage.storage.close_hour(end) if stage.storage is not None else {}
             for group in stage.groups.values():
-                group.close_hour(hour, end, counted)
+                group.close_hour(hour, end, counted, full.get(group, 0.0))
         self.lanes_closed = end
 
     def run(self, progress: Callable[[float, float], None] | None = None) -> None:
@@ -474,6 +493,8 @@ class Port:
                     waited[name] += now - t.arrival
 
         count(self.travelling, False)  # on their way: not in a booth
+        for storage in self.storages:  # beyond the port, or in an approach
+            count(storage.outside(), False)
         for stage in self.stages.values():
             count((t for t, _ in stage.held), False)
             for group in stage.groups.values():
@@ -496,7 +517,8 @@ class ReplicationResult:
     with counted arrivals: ``arrivals`` all of them, the waits over those whose wait ended
     (NaN if none did), ``not_served`` the others."""
     lanes_hourly: list[tuple]
-    """(day, hour, stage, lane_group, lanes_open, utilization, queue_mean, queue_max)."""
+    """(day, hour, stage, lane_group, lanes_open, utilization, queue_mean, queue_max,
+    queue_max_m, blocked_booth_hours, storage_full_min)."""
     checks: dict[str, int]
     """Conservation counts: arrived, exited, inside_at_horizon, left_inside."""
     trace: list[tuple] | None = field(default=None)
@@ -627,6 +649,9 @@ def _result(port: Port, replication: int) -> ReplicationResult:
         busy = sum(g.stats.total_busy for g in lanes.groups.values())
         staffed = sum(g.stats.total_staffed for g in lanes.groups.values())
         everyone[f"{stage_name}.utilization"] = busy / staffed if staffed else math.nan
+        if port.storages:  # booths held by vehicles with no room ahead, over the counted period
+            blocked = sum(g.stats.total_blocked for g in lanes.groups.values())
+            everyone[f"{stage_name}.blocked_booth_hours"] = blocked / HOUR
     everyone.update(delay_totals)
     metrics["all"] = everyone
     days_per_year = scenario.economics.annualize_days
@@ -643,19 +668,8 @@ def _result(port: Port, replication: int) -> ReplicationResult:
     lanes_hourly = []
     for stage_name, lanes in port.stages.items():
         for group_name, group in lanes.groups.items():
-            for hour, lanes_open, util, queue_mean, queue_max in group.stats.rows:
-                lanes_hourly.append(
-                    (
-                        hour // 24,
-                        hour % 24,
-                        stage_name,
-                        group_name,
-                        lanes_open,
-                        util,
-                        queue_mean,
-                        queue_max,
-                    )
-                )
+            for hour, *row in group.stats.rows:
+                lanes_hourly.append((hour // 24, hour % 24, stage_name, group_name, *row))
     lanes_hourly.sort(key=lambda row: (row[0], row[1]))
     checks = {
         "arrived": port.arrived,

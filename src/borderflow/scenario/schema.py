@@ -108,6 +108,12 @@ DEFAULT_OCCUPANTS: dict[str, float] = {"car": 1.5, "pedestrian": 1.0, "truck": 1
 delay for TxDOT; one driver per truck; 20 per bus is an assumption (set it per stream)."""
 
 
+DEFAULT_LENGTH_M: dict[str, float] = {"car": 7.6, "pedestrian": 0.75, "truck": 23.0, "bus": 15.0}
+"""Metres of queue one vehicle (or pedestrian) takes when a stream gives no ``length_m``: 7.6 m
+(25 ft) per car is the HCM's average spacing of stored vehicles; 23 m per truck (a 22 m
+tractor-semitrailer and its gap), 15 m per bus and 0.75 m per pedestrian are assumptions."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -433,6 +439,13 @@ class Stream(_Model):
     )
     description: str = ""
     occupants: Number | None = Field(None, gt=0, le=MAX_OCCUPANTS)
+    length_m: Number | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="metres of queue one vehicle of the stream takes, its gap included "
+        "(default by mode: car 7.6, truck 23, bus 15, pedestrian 0.75)",
+    )
     arrivals: Arrivals
     route: tuple[str, ...] = Field(min_length=1)
     wait_until: str | None = Field(
@@ -445,7 +458,73 @@ class Stream(_Model):
     def _default_occupants(self) -> Stream:
         if self.occupants is None:
             object.__setattr__(self, "occupants", DEFAULT_OCCUPANTS[self.mode])
+        if self.length_m is None:
+            object.__setattr__(self, "length_m", DEFAULT_LENGTH_M[self.mode])
         return self
+
+
+class Storage(_Model):
+    """Room for vehicles waiting: a number of vehicles, or metres of queue (each vehicle then
+    takes its stream's ``length_m``). Written as a number (vehicles) or as ``{metres: M}``."""
+
+    vehicles: Count | None = Field(None, ge=0, le=100_000)
+    metres: Number | None = Field(None, gt=0, le=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"vehicles": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> Storage:
+        if (self.vehicles is None) == (self.metres is None):
+            raise ValueError("give storage as a number of vehicles or as {metres: M}, not both")
+        return self
+
+    def size(self, stream: Stream) -> float:
+        """How much of this storage one traveller of ``stream`` takes."""
+        if self.metres is None:
+            return 1.0
+        assert stream.length_m is not None  # the schema sets it from the mode
+        return stream.length_m
+
+    @property
+    def capacity(self) -> float:
+        """Vehicles, or metres."""
+        if self.metres is None:
+            assert self.vehicles is not None  # one of the two is given
+            return float(self.vehicles)
+        return self.metres
+
+    def __str__(self) -> str:
+        return f"{self.vehicles} vehicles" if self.metres is None else f"{self.metres:g} m"
+
+
+_STORAGE_JSON: list[dict[str, Any]] = [
+    {"type": "integer", "minimum": 0, "description": "vehicles"},
+    {
+        "type": "object",
+        "properties": {
+            "metres": {"type": "number", "exclusiveMinimum": 0},
+            "vehicles": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+]
+StorageField = Annotated[
+    Storage | None, WithJsonSchema({"anyOf": [*_STORAGE_JSON, {"type": "null"}]})
+]
+"""A storage key: a number of vehicles, ``{metres: M}``, or nothing (unlimited)."""
+
+
+class Approach(_Model):
+    """A shared approach before a stage's lane groups: travellers wait there in one line, in
+    order, until their lane group has room, so a full group holds back those behind."""
+
+    storage: Annotated[Storage, WithJsonSchema({"anyOf": _STORAGE_JSON})]
+    description: str = ""
 
 
 class LaneGroup(_Model):
@@ -456,6 +535,11 @@ class LaneGroup(_Model):
     serves: tuple[str, ...] | None = None
     open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))] = None
     queue: Literal["per_lane", "shared"] = "per_lane"
+    storage: StorageField = Field(
+        None,
+        description="room for vehicles waiting in the group's lines (all its lanes together), "
+        "in vehicles or {metres: M}; none: unlimited",
+    )
     label: str | None = Field(
         None, description="display name in figures and reports (default: made from the name)"
     )
@@ -487,6 +571,17 @@ class Stage(_Model):
     lanes: dict[str, LaneGroup] = Field(min_length=1)
     service: dict[str, Distribution] = Field(min_length=1)
     visit: dict[str, Share] | None = None
+    storage: StorageField = Field(
+        None,
+        description="room for vehicles waiting at the stage (on their way to it, in its "
+        "approach and in its lines; not in a booth), in vehicles or {metres: M}; when it is "
+        "full, a vehicle done at the stage before stays in its booth; none: unlimited",
+    )
+    approach: Approach | None = Field(
+        None,
+        description="a shared approach before the lane groups, with its storage: one line "
+        "in order of arrival, whose first traveller waits for room in its lane group",
+    )
     travel: dict[str, Distribution] | None = Field(
         None,
         description=(
@@ -971,6 +1066,14 @@ class Scenario(_Model):
         """Lanes open in each of the 168 hours of a week from 00:00 of the first simulated day."""
         spec = self.stages[stage].lanes[group]
         return tuple(spec.open_at(h, day) for day in self.week_days() for h in range(HOURS))
+
+    def group_lengths(self, stage: str, group: str) -> dict[str, float]:
+        """Metres of queue per vehicle of each stream that ``group`` of ``stage`` serves."""
+        return {
+            name: float(spec.length_m or 0.0)
+            for name, spec in self.streams.items()
+            if stage in spec.route and group in self.groups_serving(stage, name)
+        }
 
     def groups_serving(self, stage: str, stream: str) -> list[str]:
         """Names of the lane groups of ``stage`` that serve ``stream``."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
-from .schema import MAX_LANES, Distribution, Scenario, schema_keys
+from .schema import MAX_LANES, Distribution, Scenario, Storage, schema_keys
 from .size import DEFAULT_MAX_TRAVELLERS, check_size
 from .units import format_duration, parse_duration
 
@@ -74,9 +74,79 @@ def validate_document(doc: Document) -> Scenario:
     if problems:
         raise ScenarioError(_bounded(sorted(problems, key=_file_order)))
     assert scenario is not None
-    unused = [str(doc.problem(path, message)) for path, message in _unused_travel(scenario)]
+    storage = [doc.problem(path, message) for path, message in _check_storage(scenario)]
+    if storage:
+        raise ScenarioError(_bounded(sorted(storage, key=_file_order)))
+    unused = [
+        str(doc.problem(path, message))
+        for path, message in (*_unused_travel(scenario), *_idle_approach(scenario))
+    ]
     scenario._load_warnings = (*doc.warnings, *unused)
     return scenario
+
+
+def _check_storage(scenario: Scenario) -> list[tuple[Path, str]]:
+    """Storage no vehicle could ever use: in metres, shorter than a vehicle that needs it; or
+    no room at all at a stage that takes time to reach (the road to it is its storage)."""
+    out: list[tuple[Path, str]] = []
+    for name, stage in scenario.stages.items():
+        users = [s for s, spec in scenario.streams.items() if name in spec.route]
+        travelling = [s for s in users if stage.travel_for(s) is not None]
+        places: list[tuple[Path, Storage | None, list[str]]] = [
+            (("stages", name, "storage"), stage.storage, users),
+            (
+                ("stages", name, "approach", "storage"),
+                stage.approach.storage if stage.approach else None,
+                users,
+            ),
+        ]
+        for group_name, group in stage.lanes.items():
+            serving = [s for s in users if group_name in scenario.groups_serving(name, s)]
+            places.append(
+                (("stages", name, "lanes", group_name, "storage"), group.storage, serving)
+            )
+        for path, storage, streams in places:
+            if storage is None or not streams:
+                continue
+            if storage.metres is not None:
+                longest = max(streams, key=lambda s: scenario.streams[s].length_m or 0.0)
+                length = scenario.streams[longest].length_m or 0.0
+                if storage.metres < length:
+                    out.append(
+                        (
+                            path,
+                            f"{storage.metres:g} m cannot hold one vehicle of {longest} "
+                            f"({length:g} m, its length_m): give at least {length:g} m",
+                        )
+                    )
+            elif storage.vehicles == 0 and path[2] != "approach":
+                roomy = stage.approach is not None and stage.approach.storage.capacity > 0
+                late = [
+                    s for s in travelling if s in streams and not (path[2] == "lanes" and roomy)
+                ]
+                if late:
+                    out.append(
+                        (
+                            path,
+                            f"storage 0 leaves no room for {_list(late)} on its way to {name} "
+                            "(its travel time): a vehicle takes its place when it sets off; "
+                            "give room for at least 1 vehicle",
+                        )
+                    )
+    return out
+
+
+def _idle_approach(scenario: Scenario) -> list[tuple[Path, str]]:
+    """Approaches nobody waits in: none of the stage's lane groups limits its storage."""
+    return [
+        (
+            ("stages", name, "approach"),
+            f"nobody waits in this approach: none of the lane groups of {name} has a storage, "
+            "so every traveller goes straight to its lane group",
+        )
+        for name, stage in scenario.stages.items()
+        if stage.approach is not None and all(g.storage is None for g in stage.lanes.values())
+    ]
 
 
 def _unused_travel(scenario: Scenario) -> list[tuple[Path, str]]:

@@ -380,7 +380,7 @@ def _stacked(
 def _day_summary(scenario: Scenario, result: ReplicationResult) -> Summary:
     q = _one_queue(scenario)
     hourly = [0.0] * 24
-    for day, hour, stage, _, _, _, queue_mean, _ in result.lanes_hourly:
+    for day, hour, stage, _, _, _, queue_mean, *_ in result.lanes_hourly:
         if stage == q.stage and day == 0:
             hourly[hour] += queue_mean
     return {
