@@ -137,10 +137,11 @@ class Lane:
         slots = self.slots
         if self.booths == 1:  # one booth: :meth:`_stacked_inspected` for one vehicle, quicker
             traveller: Traveller = slots[0]  # type: ignore[assignment]  # the one just done
-            gate = traveller.legs[traveller.step][5]
-            if gate is not None and not gate.leaves(traveller, self, 0):  # no room: blocked
-                self._block(traveller, now)
-                return
+            if group.gated:
+                gate = traveller.legs[traveller.step][5]
+                if gate is not None and not gate.leaves(traveller, self, 0):  # no room: blocked
+                    self._block(traveller, now)
+                    return
             slots[0] = None
             stats.busy -= 1
             self.count -= 1
@@ -172,9 +173,10 @@ class Lane:
             traveller.legs[traveller.step][3](traveller)  # on to the next stage, or out
         else:
             self._stacked_inspected(position, now)
-        storage = group.storage
-        if storage is not None and (storage.waiting or storage.approach_line):
-            storage.release()  # room may have freed here for those waiting
+        if group.storage is not None:
+            storage = group.storage
+            if storage.waiting or storage.approach_line:
+                storage.release()  # room may have freed here for those waiting
 
     def _block(self, traveller: Traveller, now: float) -> None:
         """``traveller`` is done but has no room at its next stage: it stays in its booth."""
@@ -218,7 +220,7 @@ class Lane:
         slots = self.slots
         done = self.done
         done[position] = True
-        blocked = group.blocked
+        gated = group.gated
         leaving: list[Traveller] = []
         for position in range(self.booths):
             traveller = slots[position]
@@ -226,8 +228,8 @@ class Lane:
                 continue
             if not done[position]:
                 break
-            if traveller is not released:
-                if blocked and traveller in blocked:
+            if gated and traveller is not released:
+                if traveller in group.blocked:
                     break  # still waiting for room
                 gate = traveller.legs[traveller.step][5]
                 if gate is not None and not gate.leaves(traveller, self, position, False):
@@ -243,7 +245,15 @@ class Lane:
                 continue  # counted as blocked time
             start = traveller.start
             stats.area_busy += now - (start if start > hour_start else hour_start)
-        self._refill(now)
+        if self.accepting or self.count:  # :meth:`_refill`, inlined
+            if self.line or group.line:
+                self.fill()
+            if not group.per_lane and not self.listed and self.accepting:
+                group.vacant.append(self)
+                self.listed = True
+        else:
+            self.staffed = False
+            stats.restaff(now, -self.booths)
         for traveller in leaving:  # on to the next stage, or out
             traveller.legs[traveller.step][3](traveller)
 
@@ -320,6 +330,9 @@ class LaneGroup:
         """Room in the group's lines, when its storage is limited (see :mod:`.storage`)."""
         self.storage: StageStorage | None = None
         """The storage of the group's stage, when the stage has any."""
+        self.gated = bool(port.scenario.storages())
+        """Whether any stage limits its room to wait (then a vehicle done here may find no
+        room at its next stage)."""
         self.blocked: dict[Traveller, float] = {}
         """Vehicles done in the group's booths with no room at their next stage, and since when
         (s)."""

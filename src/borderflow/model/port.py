@@ -299,11 +299,10 @@ class Port:
         }
         self.storages: list[StageStorage] = []
         """The storage of each stage whose room to wait is limited."""
-        for name, stage in self.stages.items():
-            spec = scenario.stages[name]
-            if spec.storage or spec.approach or any(g.storage for g in spec.lanes.values()):
-                stage.storage = StageStorage(stage, scenario)
-                self.storages.append(stage.storage)
+        for name in scenario.storages():
+            stage = self.stages[name]
+            stage.storage = StageStorage(stage, scenario)
+            self.storages.append(stage.storage)
         self.streams = {
             name: StreamRuntime(self, name, scenario, seed, replication)
             for name in scenario.streams
@@ -345,7 +344,7 @@ class Port:
             self.leave(t)
             return
         # choose a lane at the first stage and join its line
-        enter, groups, *_ = t.legs[0]
+        enter, groups, _, _, _, _ = t.legs[0]
         enter(t, groups)
 
     def next_stage(self, t: Traveller) -> None:
@@ -368,7 +367,7 @@ class Port:
         line."""
         self.travelling.discard(t)
         t.stage_arrival = self.clock.now
-        enter, groups, *_ = t.legs[t.step]
+        enter, groups, _, _, _, _ = t.legs[t.step]
         enter(t, groups)
 
     def leave(self, t: Traveller) -> None:

@@ -1067,6 +1067,15 @@ class Scenario(_Model):
         spec = self.stages[stage].lanes[group]
         return tuple(spec.open_at(h, day) for day in self.week_days() for h in range(HOURS))
 
+    def storages(self) -> list[str]:
+        """The stages that limit the room to wait before them (stage, approach or lane group
+        storage)."""
+        return [
+            name
+            for name, stage in self.stages.items()
+            if stage.storage or stage.approach or any(g.storage for g in stage.lanes.values())
+        ]
+
     def group_lengths(self, stage: str, group: str) -> dict[str, float]:
         """Metres of queue per vehicle of each stream that ``group`` of ``stage`` serves."""
         return {
