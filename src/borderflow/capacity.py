@@ -85,7 +85,15 @@ def booth_equivalents(
         return float(k)
     rng = np.random.default_rng(20261128)
     spec = scenario.stages[stage]
-    weights = np.array([sum(scenario.hourly_rates(s, day)) * spec.visit_share(s) for s in streams])
+    weights = np.array(
+        [
+            sum(
+                rate * scenario.visit_probability(stage, s, hour, day)
+                for hour, rate in enumerate(scenario.hourly_rates(s, day))
+            )
+            for s in streams
+        ]
+    )
     if weights.sum() <= 0:
         weights = np.ones(len(streams))
     counts = rng.multinomial(20_000, weights / weights.sum())
@@ -110,6 +118,12 @@ def day_types(scenario: Scenario) -> list[tuple[list[int], int]]:
                 for g in st.lanes.values()
                 for h in range(HOURS)
             ),
+            tuple(
+                (scenario.visit_probability(st, s, h, day), scenario.stages[st].scale_at(h, day))
+                for s, spec in scenario.streams.items()
+                for st in spec.route
+                for h in range(HOURS)
+            ),
         )
         groups.setdefault(key, []).append(day)
     return [(days, days[0]) for days in groups.values()]
@@ -127,9 +141,10 @@ def hourly_load(scenario: Scenario, day: int = 0) -> list[PoolHour]:
             }
             rates = {s: scenario.hourly_rates(s, day) for s in streams}
             for hour in range(HOURS):
-                arrivals = sum(rates[s][hour] * spec.visit_share(s) for s in streams)
-                work = sum(
-                    rates[s][hour] * spec.visit_share(s) * spec.service_for(s).moments[0] / HOUR_S
+                visits = {s: scenario.visit_probability(stage, s, hour, day) for s in streams}
+                arrivals = sum(rates[s][hour] * visits[s] for s in streams)
+                work = spec.scale_at(hour, day) * sum(
+                    rates[s][hour] * visits[s] * spec.service_for(s).moments[0] / HOUR_S
                     for s in streams
                 )
                 capacity = sum(spec.lanes[g].open_at(hour, day) * worth[g] for g in groups)

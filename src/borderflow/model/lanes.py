@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..scenario.units import HOUR
 from .collect import GroupStats
 from .rng import Draws
 
@@ -127,6 +128,8 @@ class Lane:
         if traveller.trace is not None:
             traveller.trace.append((group.stage.name, group.name, self.index, joined, now))
         duration = traveller.times[traveller.legs[step][2]]
+        if group.scale is not None:  # inspections slower or faster in this hour
+            duration *= group.scale[int(now // HOUR) % len(group.scale)]
         group.clock.at_time(now + duration, self.inspected, position)
 
     def _inspected(self, position: int) -> None:
@@ -330,6 +333,8 @@ class LaneGroup:
         """Room in the group's lines, when its storage is limited (see :mod:`.storage`)."""
         self.storage: StageStorage | None = None
         """The storage of the group's stage, when the stage has any."""
+        self.scale = port.scenario.week_scale(stage.name)
+        """The factor on inspection times by hour of the week (None: none)."""
         self.gated = bool(port.scenario.storages())
         """Whether any stage limits its room to wait (then a vehicle done here may find no
         room at its next stage)."""

@@ -54,18 +54,23 @@ after it, which is its travel time to it from the stage before (-1: none), and t
 the next stage it visits, whose room it needs to drive out of the booth (None: unlimited)."""
 Block = Callable[[int], np.ndarray]
 """``block(n)``: the next ``n`` values of a random stream."""
+Referral = tuple[float, Block, tuple[int, float] | None, tuple[float, ...] | None]
+"""Who visits a stage not every traveller visits: the share, the uniforms that decide, (the
+route index of an earlier stage, the share among those who visited it) when it depends on an
+earlier referral, and the share by hour of the week when it varies."""
 RouteStage = tuple[
     Join,
     tuple[LaneGroup, ...],
     Block,
     Transform,
-    tuple[float, Block] | None,
+    Referral | None,
     tuple[Block, Transform] | None,
 ]
 """A stage of a stream's route: how to join a line there, the lane groups that serve the
-stream, the uniforms and the inverse CDF of its inspection times, (share, uniforms) when not
-every traveller visits it, and (uniforms, inverse CDF) of the time to travel to it when it
-takes time to reach."""
+stream, the uniforms and the inverse CDF of its inspection times, who visits it when not every
+traveller does (:data:`Referral`), and (uniforms, inverse CDF) of the time to travel to it when
+it takes time to reach."""
+WEEK_HOURS = 168
 Plan = tuple[tuple[Leg, ...], int]
 """The stages a traveller visits, and the index among them of the one whose inspection start
 ends its published wait (-1: none, the wait is 0)."""
@@ -111,7 +116,10 @@ class Traveller:
             stream.draw_needs()
             i = 0
         stream.drawn = i + 1
-        self.legs, wait_leg = stream.next_plans[i]
+        if stream.by_hour:  # who visits what depends on the hour of arrival
+            self.legs, wait_leg = stream.plan_at(i, arrival)
+        else:
+            self.legs, wait_leg = stream.next_plans[i]
         """The stages this traveller visits, in order (referrals already decided): for each,
         how it joins a line there, the lane groups that serve its stream, where its times
         there are and where the traveller goes after it (a :data:`Leg`, shared by the
@@ -151,6 +159,11 @@ class StreamRuntime:
         for stage_name in spec.route:
             stage = scenario.stages[stage_name]
             share = stage.visit_share(name)
+            week = scenario.week_visits(stage_name, name)
+            share_after = stage.share_after(name)
+            after = None
+            if share_after is not None and stage.visit_after is not None:
+                after = (spec.route.index(stage.visit_after.stage), share_after)
             transform = quantile_function(stage.service_for(name))
             rng_service = generator(seed, replication, f"service/{name}/{stage_name}")
             rng_visit = generator(seed, replication, f"visit/{name}/{stage_name}")
@@ -175,10 +188,19 @@ class StreamRuntime:
                     groups,
                     rng_service.random,
                     transform,
-                    None if share >= 1 else (share, rng_visit.random),
+                    None
+                    if share >= 1 and week is None and after is None
+                    else (share, rng_visit.random, after, week),
                     None if travel is None else (rng_travel.random, quantile_function(travel)),
                 )
             )
+        self.by_hour = any(stage[4] is not None and stage[4][3] is not None for stage in self.route)
+        """Whether a visit share varies by hour: visits are then decided as each traveller
+        arrives (:meth:`plan_at`), not a block at a time."""
+        self.visit_draws: list[list[float]] = [[] for _ in self.route]
+        """With ``by_hour``: the uniforms that decide the next travellers' visits, by stage."""
+        self.always = sum(1 << i for i, stage in enumerate(self.route) if stage[4] is None)
+        """Bits of the stages every traveller visits."""
         self.storages = [port.stages[stage].storage for stage in spec.route]
         """The storage of each stage of the route (None: unlimited room)."""
         travelled = [i for i, stage in enumerate(self.route) if stage[5] is not None]
@@ -222,9 +244,17 @@ class StreamRuntime:
             if referral is None:
                 times.append(transform(u).tolist())
                 visits |= 1 << i
+            elif self.by_hour:  # decided at arrival (:meth:`plan_at`): a time for everyone
+                self.visit_draws[i] = referral[1](BLOCK).tolist()
+                times.append(transform(u).tolist())
             else:
-                share, uniforms = referral
-                visiting = uniforms(BLOCK) < share
+                share, uniforms, after, _ = referral
+                if after is None:
+                    visiting = uniforms(BLOCK) < share
+                else:  # the share among those who visited the earlier stage, and the others'
+                    earlier, share_after = after
+                    visited = (visits >> earlier & 1).astype(bool)
+                    visiting = uniforms(BLOCK) < np.where(visited, share_after, share)
                 visits |= visiting.astype(np.int64) << i
                 # an inspection time only for those who visit (its uniform is drawn for all):
                 # an inverse CDF is elementwise, so the same numbers, without computing the
@@ -237,12 +267,33 @@ class StreamRuntime:
                 uniforms, transform = travel
                 times.append(transform(uniforms(BLOCK)).tolist())
         self.needs = list(zip(*times, strict=True))
+        self.drawn = 0
+        if self.by_hour:
+            return
         stages = visits.tolist()
         plans = self.plans
         for key in set(stages).difference(plans):
             self._plan(key)
         self.next_plans = list(map(plans.__getitem__, stages))
-        self.drawn = 0
+
+    def plan_at(self, i: int, arrival: float) -> Plan:
+        """The plan of the ``i``-th traveller of the current block, arriving at ``arrival`` (s):
+        each referral decided with the share of its hour of arrival (and of the earlier
+        referral it depends on), by the traveller's own uniform."""
+        hour = int(arrival // HOUR) % WEEK_HOURS
+        visits = self.always
+        for k, (*_, referral, _) in enumerate(self.route):
+            if referral is None:
+                continue
+            share, _, after, week = referral
+            if week is not None:
+                share = week[hour]
+            if after is not None and visits >> after[0] & 1:
+                share = after[1]
+            if self.visit_draws[k][i] < share:
+                visits |= 1 << k
+        plan = self.plans.get(visits)
+        return plan if plan is not None else self._plan(visits)
 
     def _plan(self, visits: int) -> Plan:
         """The plan of the travellers who visit the stages of the route in bits ``visits``.

@@ -202,6 +202,49 @@ def by_day(value: Any, what: str, one: Any) -> Any:
     return out
 
 
+def _visit_value(value: Any) -> Any:
+    """A visit share: one share, 24 (one per hour), or a map of those by day."""
+
+    def one(v: Any) -> float | tuple[float, ...]:
+        shares = hourly_values(v, "visit share", integer=False)
+        values = shares if isinstance(shares, tuple) else (shares,)
+        if max(values) > 1:
+            raise ValueError(f"must be at most 1, found {max(values):g}")
+        return tuple(float(x) for x in shares) if isinstance(shares, tuple) else float(shares)
+
+    return by_day(value, "visit", one)
+
+
+def _scale_value(value: Any) -> Any:
+    """A factor on inspection times: one number, 24 (one per hour), or a map by day."""
+
+    def one(v: Any) -> float | tuple[float, ...]:
+        factors = hourly_values(v, "service scale", integer=False)
+        values = factors if isinstance(factors, tuple) else (factors,)
+        if min(values) <= 0 or max(values) > 100:
+            raise ValueError(
+                f"a service scale is a factor above 0 and at most 100, found "
+                f"{min(values) if min(values) <= 0 else max(values):g}"
+            )
+        return tuple(float(x) for x in factors) if isinstance(factors, tuple) else float(factors)
+
+    return by_day(value, "service_scale", one)
+
+
+def at_hour(value: Any, hour: int, day: int) -> float:
+    """The value in ``hour`` (0–23) of day of week ``day`` of a number that may vary by hour
+    and day (a visit share, a service scale)."""
+    value = for_day(value, day)
+    return float(value[hour] if isinstance(value, tuple) else value)
+
+
+def varies(value: Any) -> bool:
+    """Whether a value that may vary by hour and day does."""
+    parts = list(value.values()) if isinstance(value, dict) else [value]
+    numbers = {x for p in parts for x in (p if isinstance(p, tuple) else (p,))}
+    return len(numbers) > 1
+
+
 def _by_day_schema(inner: dict[str, Any]) -> dict[str, Any]:
     return {
         "anyOf": [
@@ -234,6 +277,10 @@ Profile = Annotated[tuple[Number, ...], AfterValidator(_profile)]
 """24 non-negative hourly weights of a daily shape (normalised when used)."""
 
 Share = Annotated[Number, Field(ge=0, le=1)]
+VisitShare = Annotated[
+    Any, AfterValidator(_visit_value), WithJsonSchema(_by_day_schema(_hourly_schema("number")))
+]
+"""A visit share: one share, 24 (by hour of arrival at the port), or a map of those by day."""
 """A share between 0 and 1."""
 
 ServiceTime = Annotated[Duration, _at_most(MAX_SERVICE_TIME)]
@@ -561,6 +608,13 @@ class LaneGroup(_Model):
         return value[hour] if isinstance(value, tuple) else value
 
 
+class VisitAfter(_Model):
+    """The share that visits a stage among the travellers who visited an earlier one."""
+
+    stage: str
+    share: dict[str, Share] = Field(min_length=1)
+
+
 class Stage(_Model):
     """An inspection step (primary, secondary, X-ray ...) with its lane groups and times."""
 
@@ -570,7 +624,23 @@ class Stage(_Model):
     description: str = ""
     lanes: dict[str, LaneGroup] = Field(min_length=1)
     service: dict[str, Distribution] = Field(min_length=1)
-    visit: dict[str, Share] | None = None
+    visit: dict[str, VisitShare] | None = Field(
+        None,
+        description="share of each stream (or 'default') that visits the stage: one share, 24 "
+        "(by hour of arrival at the port), or a map of those by day (weekday, saturday, ...)",
+    )
+    visit_after: VisitAfter | None = Field(
+        None,
+        description="a referral that depends on an earlier one: travellers who visited "
+        "'stage' visit this one with 'share' (by stream or 'default') instead of 'visit'",
+    )
+    service_scale: Annotated[
+        Any, AfterValidator(_scale_value), WithJsonSchema(_by_day_schema(_hourly_schema("number")))
+    ] = Field(
+        None,
+        description="factor on every inspection time here by the hour the inspection starts: "
+        "one number, 24 (one per hour), or a map of those by day; default 1",
+    )
     storage: StorageField = Field(
         None,
         description="room for vehicles waiting at the stage (on their way to it, in its "
@@ -601,11 +671,29 @@ class Stage(_Model):
             return None
         return self.travel.get(stream, self.travel.get("default"))
 
-    def visit_share(self, stream: str) -> float:
-        """Share of ``stream`` that visits this stage (1 when the stage has no ``visit`` map)."""
+    def visit_share(self, stream: str, hour: int = 0, day: int = 0) -> float:
+        """Share of ``stream`` arriving at the port in ``hour`` of day of week ``day`` that
+        visits this stage (1 when the stage has no ``visit`` map), whatever it did before."""
+        value = self.visit_value(stream)
+        return 1.0 if value is None else at_hour(value, hour, day)
+
+    def visit_value(self, stream: str) -> Any:
+        """The ``visit`` value of ``stream`` (one share, by hour, by day), None if not given."""
         if self.visit is None:
-            return 1.0
+            return None
         return self.visit[stream] if stream in self.visit else self.visit["default"]
+
+    def share_after(self, stream: str) -> float | None:
+        """Share of ``stream`` that visits this stage among those who visited the stage named
+        by ``visit_after`` (None: no such share for this stream)."""
+        if self.visit_after is None:
+            return None
+        share = self.visit_after.share
+        return share.get(stream, share.get("default"))
+
+    def scale_at(self, hour: int, day: int = 0) -> float:
+        """The factor on inspection times starting in ``hour`` of day of week ``day``."""
+        return 1.0 if self.service_scale is None else at_hour(self.service_scale, hour, day)
 
 
 class ValueOfTime(_Model):
@@ -1066,6 +1154,33 @@ class Scenario(_Model):
         """Lanes open in each of the 168 hours of a week from 00:00 of the first simulated day."""
         spec = self.stages[stage].lanes[group]
         return tuple(spec.open_at(h, day) for day in self.week_days() for h in range(HOURS))
+
+    def visit_probability(self, stage: str, stream: str, hour: int = 0, day: int = 0) -> float:
+        """Share of ``stream`` arriving in ``hour`` of day of week ``day`` that visits
+        ``stage``, referrals that depend on an earlier one (``visit_after``) included."""
+        spec = self.stages[stage]
+        share = spec.visit_share(stream, hour, day)
+        after = spec.share_after(stream)
+        if after is None or spec.visit_after is None:
+            return share
+        earlier = self.visit_probability(spec.visit_after.stage, stream, hour, day)
+        return earlier * after + (1 - earlier) * share
+
+    def week_visits(self, stage: str, stream: str) -> tuple[float, ...] | None:
+        """The share of ``stream`` that visits ``stage`` by hour of arrival, for the 168 hours
+        of a week from 00:00 of the first simulated day; None when it does not vary."""
+        value = self.stages[stage].visit_value(stream)
+        if value is None or not varies(value):
+            return None
+        return tuple(at_hour(value, h, day) for day in self.week_days() for h in range(HOURS))
+
+    def week_scale(self, stage: str) -> tuple[float, ...] | None:
+        """The factor on inspection times at ``stage`` for the 168 hours of a week from 00:00 of
+        the first simulated day; None when there is none."""
+        spec = self.stages[stage]
+        if spec.service_scale is None:
+            return None
+        return tuple(spec.scale_at(h, day) for day in self.week_days() for h in range(HOURS))
 
     def storages(self) -> list[str]:
         """The stages that limit the room to wait before them (stage, approach or lane group

@@ -278,6 +278,7 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         for i, stage_name in _names(stream.get("route")):
             out += _check_route_stage(stages, name, i, stage_name, seen)
         out += _check_wait_until(stages, name, stream)
+    out += _check_visit_after(stages, streams)
     calendar = _maps(data.get("calendar"))
     out += _check_calendar(streams, _maps(calendar.get("monthly")))
     out += _check_dated_open(stages, calendar.get("staffing"))
@@ -365,17 +366,54 @@ def _check_wait_until(
     where = ("streams", name, "wait_until")
     if until not in route:
         return [(where, f"{_name(until)} is not a stage of the stream's route ({_list(route)})")]
-    visit = _maps(_maps(stages.get(until)).get("visit"))
-    share = visit.get(name, visit.get("default", 1))
-    if isinstance(share, int | float) and share < 1:
+    stage = _maps(stages.get(until))
+    visit = _maps(stage.get("visit"))
+    shares = _open_values(visit.get(name, visit.get("default", 1)))
+    after = _maps(_maps(stage.get("visit_after")).get("share"))
+    shares += _open_values(after.get(name, after.get("default", 1)))
+    numbers = [v for v in shares if isinstance(v, int | float) and not isinstance(v, bool)]
+    if numbers and min(numbers) < 1:
         return [
             (
                 where,
-                f"only {share:g} of the stream visits {_name(until)}: the wait must end at a "
-                "stage every traveller of the stream reaches",
+                f"only {min(numbers):g} of the stream visits {_name(until)}: the wait must end "
+                "at a stage every traveller of the stream reaches",
             )
         ]
     return []
+
+
+def _check_visit_after(stages: dict[str, Any], streams: dict[str, Any]) -> list[tuple[Path, str]]:
+    """A referral that depends on an earlier one names a stage before it on the route of every
+    stream it gives a share for, and known streams."""
+    out: list[tuple[Path, str]] = []
+    for stage_name, stage in stages.items():
+        after = _maps(_maps(stage).get("visit_after"))
+        earlier = after.get("stage")
+        if not after or not isinstance(earlier, str):
+            continue
+        where = ("stages", stage_name, "visit_after")
+        if earlier not in stages:
+            out.append(((*where, "stage"), _unknown("stage", earlier, stages)))
+            continue
+        share = _maps(after.get("share"))
+        for key in share:
+            if key != "default" and key not in streams:
+                out.append(((*where, "share", key), _unknown("stream", key, streams)))
+        for name, stream in streams.items():
+            route = [s for _, s in _names(_maps(stream).get("route"))]
+            if stage_name not in route or (name not in share and "default" not in share):
+                continue
+            if earlier not in route[: route.index(stage_name)]:
+                out.append(
+                    (
+                        (*where, "stage"),
+                        f"{_name(earlier)} is not before {_name(stage_name)} on the route of "
+                        f"{_name(name)} ({_list(route)}): a referral can only depend on an "
+                        "earlier one",
+                    )
+                )
+    return out
 
 
 def _check_booths(stages: dict[str, Any]) -> list[tuple[Path, str]]:

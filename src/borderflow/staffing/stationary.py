@@ -87,24 +87,29 @@ def stationary_schedule(plan: Plan, targets: Sequence[Target], lag: bool = False
             rates = {s: _rates(scenario, s, stage, day, lag) for s in streams}
             for hour in range(HOURS):
                 lam = {s: rates[s][hour] / HOUR for s in streams}  # per second
-                opened = _lanes_needed(spec, lam, order, pool_targets)
+                opened = _lanes_needed(spec, lam, order, pool_targets, spec.scale_at(hour, day))
                 for d, n in opened.items():
                     lanes[(d.stage, d.group)][t_index][hour] = n
     return Schedule({k: tuple(tuple(r) for r in rows) for k, rows in lanes.items()})
 
 
 def _lanes_needed(
-    spec: Stage, lam: dict[str, float], order: list[Decision], targets: list[Target]
+    spec: Stage,
+    lam: dict[str, float],
+    order: list[Decision],
+    targets: list[Target],
+    scale: float = 1.0,
 ) -> dict[Decision, int]:
     """Lanes opened in ``order`` until the pool's stationary queue meets every target, for
-    arrival rates ``lam`` (per second) of its streams."""
+    arrival rates ``lam`` (per second) of its streams and inspection times times ``scale``."""
     total = sum(lam.values())
     opened = dict.fromkeys(order, 0)
     if total <= 0:
         return opened
-    mean = sum(lam[s] * spec.service_for(s).moments[0] for s in lam) / total
+    mean = scale * sum(lam[s] * spec.service_for(s).moments[0] for s in lam) / total
     second = (
-        sum(
+        scale**2
+        * sum(
             lam[s]
             * (spec.service_for(s).moments[0] ** 2)
             * (1 + spec.service_for(s).moments[1] ** 2)
@@ -129,7 +134,10 @@ def _rates(scenario: Scenario, stream: str, stage: str, day: int, lag: bool) -> 
     """Arrivals per hour of ``stream`` at ``stage`` in each hour of ``day``: the hour's rate
     times the share that visits the stage, or with ``lag`` its modified offered load rate."""
     spec = scenario.stages[stage]
-    rates = [r * spec.visit_share(stream) for r in scenario.hourly_rates(stream, day)]
+    rates = [
+        r * scenario.visit_probability(stage, stream, hour, day)
+        for hour, r in enumerate(scenario.hourly_rates(stream, day))
+    ]
     if not lag:
         return rates
     # m(t)/E[S] = integral of lambda(t - u) P(S > u) du / E[S], on a one-minute grid, over the

@@ -153,7 +153,7 @@ def _one_queue(scenario: Scenario) -> _Queue:
     if len(stage.lanes) != 1:
         raise CaseError(f"{scenario.name}: expected one lane group, found {list(stage.lanes)}")
     ((name, group),) = stage.lanes.items()
-    if stage.visit_share(stream) != 1:
+    if scenario.visit_probability(route[0], stream) != 1 or scenario.week_visits(route[0], stream):
         raise CaseError(f"{scenario.name}: every traveller must visit {route[0]}")
     # the model runs on a week of hourly values; these cases need the same day every day
     rates = scenario.week_rates(stream)
@@ -535,7 +535,9 @@ def _parts(
         )
     for name, spec in scenario.streams.items():
         for stage_name in spec.route:
-            share = scenario.stages[stage_name].visit_share(name)
+            share = scenario.visit_probability(stage_name, name)
+            if scenario.week_visits(stage_name, name) or scenario.stages[stage_name].visit_after:
+                raise CaseError(f"{scenario.name}: {stage_name} needs one fixed visit share")
             if share < 1:
                 out.append(
                     Interval(
