@@ -15,6 +15,7 @@ import pytest
 
 import borderflow
 from borderflow.capacity import hourly_load
+from borderflow.output import write_run
 from borderflow.plots import PlotInputError, plan, run
 from borderflow.plots.style import STREAM_PALETTE, stream_colors, stream_label
 
@@ -375,3 +376,49 @@ def test_queue_lines_of_one_panel_never_share_a_colour(tmp_path: Path) -> None:
     primary = figure.axes[0]
     colours = [line.get_color() for line in lines(primary, "queue_mean").values()]
     assert len(colours) == 3 and len(set(colours)) == 3
+
+
+def test_storage_by_hour_draws_the_longest_lines_against_the_storage(
+    tmp_path: Path, run_dir: Path
+) -> None:
+    """A tandem whose dock holds 3 trucks: the dock panel draws the hourly maximum of
+    ``lanes_hourly.csv`` under a dashed line at 3, and the last panel the booth-hours blocked
+    at the booth; the figure is only planned for a run with storage."""
+    data = {
+        "name": "tandem",
+        "horizon": "12 h",
+        "replications": 2,
+        "streams": {
+            "truck": {"mode": "truck", "arrivals": {"per_hour": 40}, "route": ["booth", "dock"]}
+        },
+        "stages": {
+            "booth": {
+                "lanes": {"booth": {"lanes": 1}},
+                "service": {"default": {"dist": "exponential", "mean": "1.2 min"}},
+            },
+            "dock": {
+                "storage": 3,
+                "lanes": {"dock": {"lanes": 1}},
+                "service": {"default": {"dist": "exponential", "mean": "1.6 min"}},
+            },
+        },
+    }
+    write_run(borderflow.run(borderflow.load_scenario(data), seed=4), tmp_path)
+    figure = run.storage_by_hour(tmp_path)
+    dock, blocked = figure.axes
+    assert dock.get_title(loc="left") == "Dock"
+    (limit,) = lines(dock, "storage").values()
+    assert limit.get_ydata()[0] == 3
+    peaks = hourly_means(tmp_path / "lanes_hourly.csv", ("stage", "lane_group"), "queue_max")
+    line = lines(dock, "queue_peak")["dock/dock"]
+    np.testing.assert_allclose(line.get_ydata(), [peaks[("dock", "dock")][h] for h in range(12)])
+    assert max(line.get_ydata()) <= 3
+    held = hourly_means(
+        tmp_path / "lanes_hourly.csv", ("stage", "lane_group"), "blocked_booth_hours"
+    )
+    step = lines(blocked, "blocked")["booth"]
+    np.testing.assert_allclose(step.get_ydata(), [held[("booth", "booth")][h] for h in range(12)])
+    assert sum(step.get_ydata()) > 0
+    names = [f.name for f in plan(tmp_path).figures]
+    assert "storage_by_hour" in names
+    assert "storage_by_hour" not in [f.name for f in plan(run_dir).figures]

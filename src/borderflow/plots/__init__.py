@@ -287,6 +287,19 @@ def _run_figures(data: RunData) -> list[PlannedFigure]:
             "time-average and hourly maximum.",
             lambda: run.queue_by_hour(data),
         ),
+        *(
+            [
+                PlannedFigure(
+                    "storage_by_hour",
+                    "Does the queue fit? The longest line by hour against the storage of each "
+                    "stage that has one (shaded: full half the hour or more), and the booths "
+                    "held by vehicles with no room ahead.",
+                    lambda: run.storage_by_hour(data),
+                )
+            ]
+            if run.storages(data.meta.get("scenario") or {})
+            else []
+        ),
         PlannedFigure(
             "utilization",
             "Are the open booths busy? Booth utilisation of each lane group by hour, with the "

@@ -23,6 +23,7 @@ from .style import (
     NEUTRAL,
     SEQUENTIAL,
     SHORT_COLOR,
+    STREAM_PALETTE,
     finish_panels,
     new_figure,
     set_clock_axis,
@@ -303,6 +304,124 @@ def queue_by_hour(run: RunLike) -> Figure:
         color="#444444",
         va="bottom",
     )
+    return figure
+
+
+def storages(scenario: dict) -> dict[str, list[tuple[str, str | None, float, str]]]:
+    """stage -> (what, lane group or None, capacity, unit) of each storage the scenario gives
+    there (``what``: ``stage``, ``approach`` or ``group``), from a run's scenario."""
+    out: dict[str, list[tuple[str, str | None, float, str]]] = {}
+
+    def add(stage: str, what: str, group: str | None, storage: object) -> None:
+        if isinstance(storage, int) and not isinstance(storage, bool):
+            storage = {"vehicles": storage}
+        if not isinstance(storage, dict):
+            return
+        if storage.get("metres") is not None:
+            out.setdefault(stage, []).append((what, group, float(storage["metres"]), "m"))
+        elif storage.get("vehicles") is not None:
+            out.setdefault(stage, []).append((what, group, float(storage["vehicles"]), "veh"))
+
+    for stage, spec in (scenario.get("stages") or {}).items():
+        add(stage, "stage", None, spec.get("storage"))
+        add(stage, "approach", None, (spec.get("approach") or {}).get("storage"))
+        for group, group_spec in (spec.get("lanes") or {}).items():
+            add(stage, "group", group, (group_spec or {}).get("storage"))
+    return out
+
+
+@styled
+def storage_by_hour(run: RunLike) -> Figure:
+    """For each stage with a storage, the longest line of each lane group by hour (in the
+    storage's unit: metres or vehicles) against the storage (dashed), with the hours it was
+    full for half the hour or more shaded; then the booth-hours blocked at each stage by a
+    full stage ahead. From ``lanes_hourly.csv``. Lines carry gids
+    ``queue_peak:<stage>/<group>``, ``storage:<stage>[/<group>]`` and ``blocked:<stage>``."""
+    from .style import group_label, stage_label
+
+    data = _run(run)
+    scenario = data.meta.get("scenario") or {}
+    limited = storages(scenario)
+    style = _group_colors(data)
+    first, last = data.counted_hours
+    figure = new_figure(10, 2.4 + 2.6 * (len(limited) + 1))
+    axes = figure.subplots(len(limited) + 1, 1, sharex=True, squeeze=False)[:, 0]
+    full = data.lanes("storage_full_min")
+    for ax, (stage, kinds) in zip(axes, limited.items(), strict=False):
+        metres = any(unit == "m" for *_, unit in kinds)
+        peak = data.lanes("queue_max_m" if metres else "queue_max")
+        handles: list[Artist] = []
+        for st, group in data.lane_groups:
+            if st != stage or (st, group) not in peak:
+                continue
+            color, marker = style[(st, group)]
+            series = peak[(st, group)]
+            ax.plot(
+                series.hours + 0.5,
+                series.mean,
+                color=color,
+                marker=marker or None,
+                ms=3,
+                gid=f"queue_peak:{st}/{group}",
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=color,
+                    marker=marker or None,
+                    label=group_label(st, group, scenario),
+                )
+            )
+            shaded = full.get((st, group))
+            if shaded is not None:
+                for hour in shaded.hours[shaded.mean >= 30]:
+                    ax.axvspan(hour, hour + 1, color=SHORT_COLOR, alpha=0.10, lw=0)
+        for what, bound_group, capacity, unit in kinds:
+            if (unit == "m") != metres:
+                continue
+            color = style[(stage, bound_group)][0] if bound_group is not None else NEUTRAL
+            name = {"stage": "stage storage", "approach": "approach", "group": "group storage"}
+            ax.axhline(
+                capacity,
+                color=color,
+                ls="--",
+                lw=1.2,
+                gid=f"storage:{stage}" + (f"/{bound_group}" if bound_group else "") + f":{what}",
+            )
+            handles.append(
+                Line2D([], [], color=color, ls="--", label=f"{name[what]}: {capacity:g} {unit}")
+            )
+        handles.append(Patch(color=SHORT_COLOR, alpha=0.25, label="full ≥ 30 min of the hour"))
+        ax.set_title(stage_label(stage, scenario), loc="left", fontsize=10)
+        ax.set_ylabel("Longest line (m)" if metres else "Longest line (vehicles)")
+        ax.set_ylim(bottom=0)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax = axes[-1]
+    blocked = data.lanes("blocked_booth_hours")
+    by_stage: dict[str, np.ndarray] = {}
+    hours = np.arange(first, last)
+    for (stage, _), series in blocked.items():
+        values = by_stage.setdefault(stage, np.zeros(len(hours)))
+        index = series.hours - first
+        ok = (index >= 0) & (index < len(hours))
+        values[index[ok]] += np.nan_to_num(series.mean[ok])
+    handles = []
+    for n, (stage, values) in enumerate(by_stage.items()):
+        if not values.any():
+            continue
+        color = STREAM_PALETTE[n % len(STREAM_PALETTE)]
+        ax.step(hours, values, where="post", color=color, gid=f"blocked:{stage}")
+        handles.append(Line2D([], [], color=color, label=stage_label(stage, scenario)))
+    if not handles:
+        ax.text(0.5, 0.5, "no booth was blocked", transform=ax.transAxes, ha="center")
+    ax.set_title("Booths held by vehicles with no room ahead", loc="left", fontsize=10)
+    ax.set_ylabel("Booth-hours blocked")
+    ax.set_ylim(bottom=0)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
+    set_clock_axis(axes[-1], first, last, "Hour of the day")
+    figure.suptitle(f"Storage and blocking by hour\n{_subtitle(data)}", fontsize=11)
     return figure
 
 

@@ -10,6 +10,7 @@ of a run, a comparison or a sweep. Ordered values (a swept parameter, utilisatio
 from __future__ import annotations
 
 import functools
+import math
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -247,10 +248,18 @@ def set_clock_axis(ax: Any, first: int, last: int, label: str = "Hour of the day
     """x axis in hours from 00:00 of day 0 (``first`` to ``last``), ticked as clock times. A
     span of one day or less is ticked 00:00 to 24:00, whichever day it is."""
     span = last - first
-    step = 1 if span <= 6 else 2 if span <= 12 else 3 if span <= 36 else 6
+    # about a dozen labels however long the run: hours within a day or two, then midnights
+    step = next(
+        (
+            s
+            for limit, s in ((6, 1), (12, 2), (36, 3), (72, 6), (144, 12), (336, 24))
+            if span <= limit
+        ),
+        24 * max(1, math.ceil(span / (24 * 12))),
+    )
     ticks = [t for t in range(first - first % step, last + 1, step) if first <= t <= last]
     days = span > 24
-    labels = [clock_label(t, days) for t in ticks]
+    labels = [clock_label(t, days) if step < 24 else f"day {t // 24}" for t in ticks]
     if not days and ticks and ticks[-1] == last and last % 24 == 0 and last > first:
         labels[-1] = "24:00"
     ax.set_xticks(ticks, labels)
