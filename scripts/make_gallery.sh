@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate docs/gallery/: the figures of the shipped San Ysidro scenarios (docs/gallery.md).
+# Regenerate docs/gallery/: the figures of the shipped San Ysidro scenarios, and one of Laredo
+# (docs/gallery.md).
 #
 #   scripts/make_gallery.sh            # uses `borderflow` from PATH
 #   BORDERFLOW=.venv/bin/borderflow scripts/make_gallery.sh
@@ -78,6 +79,10 @@ YAML
 "$bf" staff scenarios/san_ysidro/secondary_inspection.yaml --target "referred:wait_mean_min<=5" \
     -r "$reps" -q -o "$work/staff" --plot
 
+# Space at the port: Laredo with Texas DPS inspecting every truck, its queue backing up.
+"$bf" run scenarios/laredo_wtb/dps_enhanced.yaml -r "$reps" -q -o "$work/dps"
+"$bf" plot "$work/dps"
+
 rm -f "$out"/*.png
 mkdir -p "$out"
 for f in "$work"/run/plots/*.png; do cp "$f" "$out/run_$(basename "$f")"; done
@@ -85,6 +90,7 @@ cp "$work"/compare/plots/*.png "$out/"
 cp "$work"/sweep/plots/*.png "$out/"
 cp "$work"/oat/plots/tornado_*.png "$out/"
 cp "$work"/staff/plots/staffing_*.png "$out/"
+cp "$work/dps/plots/storage_by_hour.png" "$out/laredo_dps_storage_by_hour.png"
 if [ -f "$work/plaza.png" ]; then cp "$work/plaza.png" "$out/plaza.png"; fi
 if [ -f "$work/report.png" ]; then cp "$work/report.png" "$out/report_first_screen.png"; fi
 ls -l "$out"

@@ -47,3 +47,38 @@ def test_overloaded_hours_are_flagged_and_warned():
 )
 def test_day_names(days, name):
     assert day_names(days) == name
+
+
+def test_check_lists_the_storage_and_uses_shares_by_hour() -> None:
+    """A stage with storage is listed with its room; a referral share by hour and a
+    conditional one give the load of each hour at the stage."""
+    report = borderflow.check(REPO / "scenarios" / "laredo_wtb" / "dps_enhanced.yaml")
+    text = report.to_text()
+    assert "storage at us_primary: stage 4000 m; when full, booths before it block" in text
+    assert "storage at dps_screen: stage 460 m" in text
+    night, day = [0.0] * 12, [0.5] * 12
+    data = {
+        "name": "referrals by hour",
+        "streams": {"car": {"arrivals": {"per_hour": 100}, "route": ["primary", "secondary"]}},
+        "stages": {
+            "primary": {
+                "lanes": {"booths": {"lanes": 4}},
+                "service": {"default": {"dist": "exponential", "mean": "1 min"}},
+            },
+            "secondary": {
+                "lanes": {"bays": {"lanes": 10, "queue": "shared"}},
+                "service": {"default": {"dist": "exponential", "mean": "6 min"}},
+                "visit": {"default": night + day},
+                "service_scale": [1.0] * 12 + [2.0] * 12,
+            },
+        },
+    }
+    rows = {
+        r.hour: r
+        for day_rows in borderflow.check(data).load.values()
+        for r in day_rows
+        if r.stage == "secondary"
+    }
+    assert rows[3].arrivals_per_hour == 0
+    assert rows[15].arrivals_per_hour == pytest.approx(50)
+    assert rows[15].offered_load == pytest.approx(50 * 6 * 2 / 60)  # inspections twice as long

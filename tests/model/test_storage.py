@@ -300,3 +300,28 @@ def test_storage_zero_still_lets_a_vehicle_drive_into_a_free_booth() -> None:
     waits = [legs[1][4] - legs[1][3] for *_, legs, _ in result.trace or ()]
     assert max(waits) == 0
     assert not math.isnan(result.metrics["all"]["booth.blocked_booth_hours"])
+
+
+def test_a_vehicle_is_held_exactly_when_the_storage_ahead_is_full() -> None:
+    """One booth with 1-minute inspections, then a dock with room for 2: from the trace, a
+    truck stays in the booth after its inspection (driving out later than start + 1 min)
+    exactly when 2 trucks were waiting for the dock at that moment, and then drives out at the
+    instant one of them starts at the dock."""
+    data = tandem(dock_storage=2, per_hour=50, horizon="60 h")
+    data["stages"]["booth"]["service"]["default"] = {"dist": "deterministic", "mean": "1 min"}
+    result = simulate(load_scenario(data), trace=True)
+    legs = [legs for *_, legs, _ in result.trace or ()]
+    waiting = [(booth[5], dock[4]) for booth, dock in legs]  # waiting for the dock, from-to
+    dock_starts = {dock[4] for _, dock in legs}
+    held = 0
+    for booth, _ in legs:
+        done = booth[4] + 60.0
+        queued = sum(1 for start, end in waiting if start < done < end)
+        if booth[5] > done + 1e-6:
+            held += 1
+            assert queued == 2, booth
+            assert booth[5] in dock_starts  # room freed by a truck starting at the dock
+        else:
+            assert booth[5] == pytest.approx(done)
+            assert queued < 2, booth
+    assert held > 100  # the rule was exercised

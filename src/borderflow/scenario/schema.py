@@ -522,6 +522,11 @@ class Storage(_Model):
     def _number(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"vehicles": value}
+        if not isinstance(value, dict):
+            raise ValueError(
+                "expected a whole number of vehicles or {metres: M}, found "
+                + (f"the text {_short(value)}" if isinstance(value, str) else _short(value))
+            )
         return value
 
     @model_validator(mode="after")
