@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ..scenario.schema import LaneGroup as LaneGroupSpec
     from ..scenario.schema import Stage
     from .port import Port, Traveller
-    from .storage import Space, StageStorage
+    from .storage import BatchLot, Space, StageStorage
 
 
 class Lane:
@@ -497,6 +497,8 @@ class StageLanes:
         """Random numbers for ties between lane groups of this stage."""
         self.storage: StageStorage | None = None
         """Room to wait at the stage, when it is limited (see :mod:`.storage`)."""
+        self.lot: BatchLot | None = None
+        """Where vehicles done here gather, when the stage releases them in batches."""
 
     def choose(self, groups: tuple[LaneGroup, ...]) -> tuple[LaneGroup | None, float, Lane | None]:
         """The lane group (and, with per-lane queues, the lane) with the shortest open line

@@ -41,7 +41,7 @@ from .collect import StreamStats, histogram_percentile
 from .lanes import LaneGroup, StageLanes
 from .rng import BLOCK, Draws, draws, generator
 from .sampling import Transform, quantile_function
-from .storage import StageStorage
+from .storage import BatchLot, StageStorage
 
 Join = Callable[["Traveller", tuple[LaneGroup, ...]], None]
 """How a traveller joins a line at a stage, among the lane groups that serve its stream."""
@@ -202,6 +202,8 @@ class StreamRuntime:
         self.always = sum(1 << i for i, stage in enumerate(self.route) if stage[4] is None)
         """Bits of the stages every traveller visits."""
         self.storages = [port.stages[stage].storage for stage in spec.route]
+        self.lots = [port.stages[stage].lot for stage in spec.route]
+        """The batch lot of each stage of the route (None: vehicles go on one by one)."""
         """The storage of each stage of the route (None: unlimited room)."""
         travelled = [i for i, stage in enumerate(self.route) if stage[5] is not None]
         self.travel_index = [-1] * len(self.route)
@@ -302,21 +304,28 @@ class StreamRuntime:
         first stage it visits after it; with none, the wait is 0.
         """
         on_route = [i for i in range(len(self.route)) if visits >> i & 1]
-        last, port = len(on_route) - 1, self.port
+        last = len(on_route) - 1
         legs = tuple(
             (
                 self.route[i][0],
                 self.route[i][1],
                 i,
-                port.leave if n == last else port.next_stage,
+                self._after(i, n == last),
                 self.travel_index[i] if n else -1,  # the first stage is reached at arrival
-                None if n == last else self.storages[on_route[n + 1]],
+                None if n == last or self.lots[i] else self.storages[on_route[n + 1]],
             )
             for n, i in enumerate(on_route)
         )
         after = [n for n, i in enumerate(on_route) if i >= self.wait_index]
         plan = self.plans[visits] = (legs, after[0] if after else -1)
         return plan
+
+    def _after(self, i: int, last: bool) -> After:
+        """Where a traveller goes when it drives out of the booth of route stage ``i``."""
+        lot = self.lots[i]
+        if lot is not None:
+            return lot.hold
+        return self.port.leave if last else self.port.next_stage
 
 
 class Port:
@@ -348,6 +357,13 @@ class Port:
             name: StageLanes(self, name, i, spec, tie_break)
             for i, (name, spec) in enumerate(scenario.stages.items())
         }
+        self.lots: list[BatchLot] = []
+        """The lots of the stages that release vehicles in batches."""
+        for name, stage in self.stages.items():
+            batch = scenario.stages[name].batch
+            if batch is not None:
+                stage.lot = BatchLot(self, batch.size, batch.max_wait)
+                self.lots.append(stage.lot)
         self.storages: list[StageStorage] = []
         """The storage of each stage whose room to wait is limited."""
         for name in scenario.storages():
@@ -402,7 +418,7 @@ class Port:
         """``t`` drives out of a booth, on to its next stage: it chooses a lane there and joins
         its line, or first travels there if the stage takes time to reach."""
         now = self.clock.now
-        if t.trace is not None:
+        if t.trace is not None and len(t.trace[-1]) == 5:  # (a batch lot stamps it itself)
             t.trace[-1] += (now,)
         step = t.step = t.step + 1
         enter, groups, _, _, travel, _ = t.legs[step]
@@ -425,7 +441,7 @@ class Port:
         """``t`` leaves the port: out of the booth of its last stage, or at once if it visits
         none."""
         now = self.clock.now
-        if t.trace:  # the end of its last inspection
+        if t.trace and len(t.trace[-1]) == 5:  # the end of its last inspection
             t.trace[-1] += (now,)
         self.exited += 1
         self.inside -= 1
@@ -545,6 +561,8 @@ class Port:
         count(self.travelling, False)  # on their way: not in a booth
         for storage in self.storages:  # beyond the port, or in an approach
             count(storage.outside(), False)
+        for lot in self.lots:  # waiting for their batch to go
+            count(lot.lot, False)
         for stage in self.stages.values():
             count((t for t, _ in stage.held), False)
             for group in stage.groups.values():

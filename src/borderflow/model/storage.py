@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ..scenario.schema import Scenario
     from ..scenario.schema import Storage as StorageSpec
     from .lanes import Lane, LaneGroup, StageLanes
-    from .port import Traveller
+    from .port import Port, Traveller
 
 EPS = 1e-9
 """Rounding allowed when room is counted in metres."""
@@ -335,6 +335,49 @@ class StageStorage:
     def outside(self) -> list[Traveller]:
         """Travellers not in a booth or a line here: beyond the port, or in the approach."""
         return [t for t, lane, _, _ in self.waiting if lane is None] + list(self.approach_line)
+
+
+class BatchLot:
+    """Where the vehicles done at a stage that releases them in batches (``batch``) gather:
+    until ``size`` have, or the first of them has waited ``max_wait``; then all go on together,
+    in the order they came. The lot takes no storage: a stage followed by one with storage
+    cannot release in batches (the loader refuses it)."""
+
+    def __init__(self, port: Port, size: int, max_wait: float) -> None:
+        self.port = port
+        self.clock = port.clock
+        self.size = size
+        self.max_wait = max_wait
+        self.lot: list[Traveller] = []
+        self.batch = 0
+        """Number of the batch gathering: the timer of a batch already released does nothing."""
+        self.timeout = self._timeout
+
+    def hold(self, t: Traveller) -> None:
+        """``t`` drives out of its booth into the lot (its leg's ``after``)."""
+        if t.trace is not None:  # it left the booth now, whenever it leaves the lot
+            t.trace[-1] += (self.clock.now,)
+        lot = self.lot
+        lot.append(t)
+        if len(lot) == 1:
+            self.clock.at(self.max_wait, self.timeout, self.batch)
+        if len(lot) >= self.size:
+            self.release()
+
+    def _timeout(self, batch: int) -> None:
+        if batch == self.batch and self.lot:
+            self.release()
+
+    def release(self) -> None:
+        """The batch goes on: each to its next stage, or out."""
+        lot, self.lot = self.lot, []
+        self.batch += 1
+        port = self.port
+        for t in lot:
+            if t.step == len(t.legs) - 1:
+                port.leave(t)
+            else:
+                port.next_stage(t)
 
 
 def straight_in(group: LaneGroup) -> bool:

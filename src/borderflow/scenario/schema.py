@@ -613,6 +613,15 @@ class LaneGroup(_Model):
         return value[hour] if isinstance(value, tuple) else value
 
 
+class Batch(_Model):
+    """A stage that releases the vehicles done there in batches: they gather in a lot until
+    ``size`` have, or the first has waited ``max_wait``, then go on together."""
+
+    size: Count = Field(ge=2, le=10_000)
+    max_wait: Annotated[Duration, Field(gt=0), _at_most(MAX_HORIZON)]
+    description: str = ""
+
+
 class VisitAfter(_Model):
     """The share that visits a stage among the travellers who visited an earlier one."""
 
@@ -656,6 +665,11 @@ class Stage(_Model):
         None,
         description="a shared approach before the lane groups, with its storage: one line "
         "in order of arrival, whose first traveller waits for room in its lane group",
+    )
+    batch: Batch | None = Field(
+        None,
+        description="vehicles done here gather in a lot and go on together: when 'size' "
+        "have gathered, or the first has waited 'max_wait' (a convoy released across a bridge)",
     )
     travel: dict[str, Distribution] | None = Field(
         None,

@@ -89,7 +89,22 @@ def _check_storage(scenario: Scenario) -> list[tuple[Path, str]]:
     """Storage no vehicle could ever use: in metres, shorter than a vehicle that needs it; or
     no room at all at a stage that takes time to reach (the road to it is its storage)."""
     out: list[tuple[Path, str]] = []
+    limited = set(scenario.storages())
     for name, stage in scenario.stages.items():
+        if stage.batch is not None:
+            for stream, spec in scenario.streams.items():
+                route = list(spec.route)
+                later = route[route.index(name) + 1 :] if name in route else []
+                if any(s in limited for s in later):
+                    out.append(
+                        (
+                            ("stages", name, "batch"),
+                            f"a batch released from {name} goes on without waiting for room, "
+                            f"but a stage after it on the route of {stream} has a storage "
+                            f"({_list([s for s in later if s in limited])}): not supported",
+                        )
+                    )
+                    break
         users = [s for s, spec in scenario.streams.items() if name in spec.route]
         travelling = [s for s in users if stage.travel_for(s) is not None]
         places: list[tuple[Path, Storage | None, list[str]]] = [

@@ -113,6 +113,8 @@ class Case:
     summarise: Callable[[Scenario, ReplicationResult], Summary] | None = None
     """Reduces one replication to the few numbers ``evaluate`` needs (runs in the worker).
     None for cases that do not simulate the port."""
+    trace: bool = False
+    """Whether ``summarise`` needs each traveller's trace."""
 
     def plan(self, quick: bool) -> Plan:
         """The plan of the quick or the full run."""
@@ -864,6 +866,90 @@ def _tandem_blocking(
     return out, notes
 
 
+# --------------------------------------------------------------------------- referrals
+
+
+def _referral_summary(scenario: Scenario, result: ReplicationResult) -> Summary:
+    """Per (day of week, hour of arrival): arrivals and scans; and the secondary referrals of
+    the scanned and of the others."""
+    days = scenario.week_days()
+    cells: dict[tuple[int, int], list[int]] = {}
+    after = {True: [0, 0], False: [0, 0]}
+    for _, arrival, legs, _ in result.trace or ():
+        hour = int(arrival // HOUR)
+        stages = {leg[0] for leg in legs}
+        scanned = "nii" in stages
+        cell = cells.setdefault((days[(hour // 24) % 7], hour % 24), [0, 0])
+        cell[0] += 1
+        cell[1] += scanned
+        after[scanned][0] += 1
+        after[scanned][1] += "secondary" in stages
+    return {
+        "cells": cells,
+        "after": after,
+        "little": _little(result, "primary"),
+        "conserved": _conserved(result),
+    }
+
+
+def _referrals_by_hour(
+    scenario: Scenario, summaries: list[Summary], plan: Plan, quick: bool
+) -> tuple[list[Measurement], list[str]]:
+    """Scans by (day of week, hour) against the hour's share (chi-square with binomial
+    variances); the secondary share of the scanned and of the others; Little's law;
+    conservation."""
+    stages = scenario.stages
+    if list(stages) != ["primary", "nii", "secondary"] or len(scenario.streams) != 1:
+        raise CaseError(f"{scenario.name}: one stream through primary, nii and secondary")
+    stream = next(iter(scenario.streams))
+    after = stages["secondary"].share_after(stream)
+    if after is None or stages["secondary"].visit_after is None:
+        raise CaseError(f"{scenario.name}: secondary needs a visit_after nii")
+    if scenario.week_visits("secondary", stream) is not None:
+        raise CaseError(f"{scenario.name}: secondary's own share must not vary by hour")
+    pooled: dict[tuple[int, int], list[int]] = {}
+    for s in summaries:
+        for key, (n, k) in s["cells"].items():
+            cell = pooled.setdefault(key, [0, 0])
+            cell[0] += n
+            cell[1] += k
+    statistic, df = 0.0, 0
+    for (day, hour), (n, k) in pooled.items():
+        p = stages["nii"].visit_share(stream, hour, day)
+        if n and 0 < p < 1:
+            statistic += (k - n * p) ** 2 / (n * p * (1 - p))
+            df += 1
+    out: list[Measurement] = [
+        GoodnessOfFit(
+            "travellers scanned at nii, by day of week and hour of arrival",
+            statistic,
+            float(stats.chi2.sf(statistic, df)),
+            f"chi-square, {df} df",
+            note="each cell's scans against n × its share, binomial variance; cells pooled over "
+            "replications",
+        )
+    ]
+    for scanned, share, who in (
+        (True, after, "scanned at nii"),
+        (False, stages["secondary"].visit_share(stream), "not scanned"),
+    ):
+        out.append(
+            Interval(
+                f"share referred to secondary of those {who}",
+                share,
+                [s["after"][scanned][1] / s["after"][scanned][0] for s in summaries],
+                bound("share", quick),
+            )
+        )
+    out.append(_little_interval(summaries, quick))
+    out.append(_conservation(summaries))
+    notes = [
+        f"{len(summaries)} replications of {scenario.horizon / HOUR:g} h from a "
+        f"{scenario.start_day}; the share of the hour of arrival decides each scan.",
+    ]
+    return out, notes
+
+
 # --------------------------------------------------------------------------- the catalogue
 
 CATALOGUE: dict[str, Case] = {
@@ -980,6 +1066,19 @@ CATALOGUE: dict[str, Case] = {
             full=Plan(),
             evaluate=_tandem_blocking,
             summarise=_blocking_summary,
+        ),
+        Case(
+            "referrals_by_hour",
+            "Referral shares by hour and day, and after an earlier referral",
+            "Travellers scanned in each day-and-hour cell against its share (chi-square), "
+            "the secondary share of the scanned and of the others against visit_after and "
+            "visit, Little's law, nobody lost.",
+            "referrals_by_hour.yaml",
+            quick=Plan(10),
+            full=Plan(),
+            evaluate=_referrals_by_hour,
+            summarise=_referral_summary,
+            trace=True,
         ),
         Case(
             "service_times",

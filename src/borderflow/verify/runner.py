@@ -197,6 +197,7 @@ def _simulate_all(
             scenarios[case.name],
             scenarios[case.name].seed,
             tuple(chunk),
+            trace=case.trace,
             reduce=partial(_summarise, case.name),
         )
         for case in cases
