@@ -249,10 +249,10 @@ class GroupStats:
         self.total_busy = 0.0
         self.total_staffed = 0.0
         sizes = set((lengths or {}).values())
-        self.length = sizes.pop() if len(sizes) == 1 else 0.0
+        self.length = next(iter(sizes)) if len(sizes) == 1 else 0.0
         """Metres of queue per vehicle, when every stream the group serves has the same (the
         queue in metres is then ``waiting`` times it)..."""
-        self.lengths = lengths if len(set((lengths or {}).values())) > 1 else None
+        self.lengths = lengths if len(sizes) > 1 else None
         """... otherwise metres per vehicle by stream, and the queue in metres is counted."""
         self.waiting_m = 0.0
         self.max_waiting_m = 0.0

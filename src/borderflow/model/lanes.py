@@ -110,7 +110,7 @@ class Lane:
             self.done[position] = False
         traveller.start = now
         if group.storage is not None:  # the room it held at the stage is free
-            group.storage.started(traveller, group)
+            group.storage.started(traveller)
         step = traveller.step
         counted = traveller.counted
         if step == traveller.wait_leg:  # the published wait is over
@@ -173,6 +173,8 @@ class Lane:
             else:
                 self.staffed = False
                 stats.restaff(now, -1)
+            if traveller.trace is not None:  # it drives out of the booth now
+                traveller.trace[-1] += (now,)
             traveller.legs[traveller.step][3](traveller)  # on to the next stage, or out
         else:
             self._stacked_inspected(position, now)
@@ -199,14 +201,7 @@ class Lane:
         since = group.blocked.pop(traveller)
         hour_start = stats.hour_start
         stats.area_blocked += now - (since if since > hour_start else hour_start)
-        if self.booths == 1:
-            self.slots[0] = None
-            stats.busy -= 1
-            self.count -= 1
-            self._refill(now)
-            traveller.legs[traveller.step][3](traveller)
-        else:
-            self._stacked_inspected(position, now, traveller)
+        self._stacked_inspected(position, now, traveller)
         storage = group.storage
         if storage is not None and (storage.waiting or storage.approach_line):
             storage.release()
@@ -214,15 +209,16 @@ class Lane:
     def _stacked_inspected(
         self, position: int, now: float, released: Traveller | None = None
     ) -> None:
-        """An inspection ended in a lane of stacked booths: let out every vehicle with a clear
-        way, front first (a vehicle done behind one still inspected stays blocked, as does one
-        with no room at its next stage and those behind it), then fill the booths.
-        ``released``: a vehicle that was blocked for want of room and now has it."""
+        """An inspection ended in a lane of stacked booths (or, with ``released``, in any lane):
+        let out every vehicle with a clear way, front first (a vehicle done behind one still
+        inspected stays blocked, as does one with no room at its next stage and those behind
+        it), then fill the booths. ``released``: a vehicle that was blocked for want of room
+        and now has it."""
         group = self.group
         stats = group.stats
         slots = self.slots
         done = self.done
-        done[position] = True
+        done[position] = True  # (already, for a vehicle ``released``)
         gated = group.gated
         leaving: list[Traveller] = []
         for position in range(self.booths):
@@ -248,7 +244,7 @@ class Lane:
                 continue  # counted as blocked time
             start = traveller.start
             stats.area_busy += now - (start if start > hour_start else hour_start)
-        if self.accepting or self.count:  # :meth:`_refill`, inlined
+        if self.accepting or self.count:  # fill the booths, or close the lane if it is empty
             if self.line or group.line:
                 self.fill()
             if not group.per_lane and not self.listed and self.accepting:
@@ -258,21 +254,9 @@ class Lane:
             self.staffed = False
             stats.restaff(now, -self.booths)
         for traveller in leaving:  # on to the next stage, or out
+            if traveller.trace is not None:  # it drives out of the booth now
+                traveller.trace[-1] += (now,)
             traveller.legs[traveller.step][3](traveller)
-
-    def _refill(self, now: float) -> None:
-        """After vehicles left the booths: fill them from the line, or close the lane if it is
-        being taken out of service and is now empty."""
-        group = self.group
-        if self.accepting or self.count:
-            if self.line or group.line:
-                self.fill()
-            if not group.per_lane and not self.listed and self.accepting:
-                group.vacant.append(self)
-                self.listed = True
-        else:
-            self.staffed = False
-            group.stats.restaff(now, -self.booths)
 
     def fill(self) -> None:
         """Bring queued vehicles into free booths, front first, as far as the lane allows."""
@@ -335,7 +319,7 @@ class LaneGroup:
         """The storage of the group's stage, when the stage has any."""
         self.scale = port.scenario.week_scale(stage.name)
         """The factor on inspection times by hour of the week (None: none)."""
-        self.gated = bool(port.scenario.storages())
+        self.gated = port.gated
         """Whether any stage limits its room to wait (then a vehicle done here may find no
         room at its next stage)."""
         self.blocked: dict[Traveller, float] = {}

@@ -347,6 +347,9 @@ class Port:
         self.warmup = scenario.warmup
         self.tracing = trace
         self.trace_rows: list[tuple] = []
+        self.gated = bool(scenario.storages())
+        """Whether any stage limits its room to wait (then a vehicle done at a stage may find
+        no room at its next one)."""
 
         def tie_break(where: str) -> Draws:
             # one stream per stage and lane group, so that a what-if in one lane group does not
@@ -418,8 +421,6 @@ class Port:
         """``t`` drives out of a booth, on to its next stage: it chooses a lane there and joins
         its line, or first travels there if the stage takes time to reach."""
         now = self.clock.now
-        if t.trace is not None and len(t.trace[-1]) == 5:  # (a batch lot stamps it itself)
-            t.trace[-1] += (now,)
         step = t.step = t.step + 1
         enter, groups, _, _, travel, _ = t.legs[step]
         if travel >= 0:
@@ -441,8 +442,6 @@ class Port:
         """``t`` leaves the port: out of the booth of its last stage, or at once if it visits
         none."""
         now = self.clock.now
-        if t.trace and len(t.trace[-1]) == 5:  # the end of its last inspection
-            t.trace[-1] += (now,)
         self.exited += 1
         self.inside -= 1
         stats = t.stream.stats

@@ -69,16 +69,20 @@ class Space:
         """Whether ``size`` more fits."""
         return self.used + size <= self.capacity + EPS
 
+    def full(self) -> bool:
+        """No room for the smallest vehicle that uses it."""
+        return not self.fits(self.smallest)
+
     def take(self, size: float, now: float) -> None:
         self.used += size
-        if self.full_since is None and self.used + self.smallest > self.capacity + EPS:
+        if self.full_since is None and self.full():
             self.full_since = now
 
     def free(self, size: float, now: float) -> None:
         used = self.used = self.used - size
         if used < EPS:
             self.used = 0.0
-        if self.full_since is not None and self.used + self.smallest <= self.capacity + EPS:
+        if self.full_since is not None and not self.full():
             self.area_full += now - self.full_since
             self.full_since = None
 
@@ -194,17 +198,19 @@ class StageStorage:
             for g in groups
             if g.space is None or g.space.fits(g.space.sizes[name]) or (direct and straight_in(g))
         ]
-        if not room:
-            return None
-        return room[0] if len(room) == 1 else self.stage.choose(tuple(room))[0] or room[0]
+        return self._pick(room)
 
     def _straight(self, groups: tuple[LaneGroup, ...]) -> LaneGroup | None:
         """A lane group among ``groups`` where a vehicle arriving now drives straight into a
         free booth, or None."""
-        free = tuple(g for g in groups if straight_in(g))
-        if not free:
-            return None
-        return free[0] if len(free) == 1 else self.stage.choose(free)[0] or free[0]
+        return self._pick([g for g in groups if straight_in(g)])
+
+    def _pick(self, candidates: list[LaneGroup]) -> LaneGroup | None:
+        """The lane group a traveller chooses among ``candidates`` (the stage's rule), or None
+        if there are none."""
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        return self.stage.choose(tuple(candidates))[0] or candidates[0]
 
     def enter(self, t: Traveller, groups: tuple[LaneGroup, ...]) -> None:
         """``t`` reaches the stage (its ``join``): it waits beyond the port if it comes from
@@ -215,11 +221,13 @@ class StageStorage:
                 self.waiting.append((t, None, 0, True))
                 return
             held = self.holding[t]
-        group, stage_size, group_size, approach_size = held
+        group, _, _, approach_size = held
         if approach_size:
-            if not self.approach_line and self._leave_approach(t, groups):
-                return
-            self.approach_line.append(t)
+            bound = None if self.approach_line else self._group_for(t, groups, True)
+            if bound is None:  # behind those in the approach, or no group has room
+                self.approach_line.append(t)
+            else:
+                self._leave_approach(t, bound, groups)
             return
         self._join(t, group, groups)
 
@@ -231,12 +239,10 @@ class StageStorage:
         else:
             group.join_line(t, (group,))
 
-    def _leave_approach(self, t: Traveller, groups: tuple[LaneGroup, ...]) -> bool:
-        """Move ``t`` from the approach into a lane group with room, if one has; True if it
-        moved."""
-        group = self._group_for(t, groups, True)
-        if group is None:
-            return False
+    def _leave_approach(
+        self, t: Traveller, group: LaneGroup, groups: tuple[LaneGroup, ...]
+    ) -> None:
+        """Move ``t`` from the approach into ``group``, which has room for it."""
         now = self.clock.now
         name = t.stream.name
         _, stage_size, _, approach_size = self.holding[t]
@@ -248,7 +254,6 @@ class StageStorage:
             group.space.take(group_size, now)
         self.holding[t] = (group, stage_size, group_size, 0.0)
         self._join(t, group, groups)
-        return True
 
     def leaves(self, t: Traveller, lane: Lane, position: int, straight: bool = True) -> bool:
         """``t``, done in booth ``position`` of ``lane`` at the stage before, may drive out to
@@ -261,16 +266,14 @@ class StageStorage:
         self.waiting.append((t, lane, position, direct))
         return False
 
-    def started(self, t: Traveller, group: LaneGroup) -> None:
-        """``t`` pulls up to a booth of ``group`` here: the room it held is free."""
-        held = self.holding.pop(t)
+    def started(self, t: Traveller) -> None:
+        """``t`` pulls up to a booth here: the room it held is free."""
+        bound, stage_size, group_size, _ = self.holding.pop(t)
         now = self.clock.now
-        _, stage_size, group_size, _ = held
         if stage_size:
             assert self.space is not None
             self.space.free(stage_size, now)
         if group_size:
-            bound = held[0]
             assert bound is not None and bound.space is not None
             bound.space.free(group_size, now)
 
@@ -287,10 +290,14 @@ class StageStorage:
             while True:
                 self.again = False
                 line = self.approach_line
-                while line:
+                while line:  # the first in the approach, while its lane group has room
                     t = line[0]
-                    if not self._leave_approach_head(t):
+                    groups = t.legs[t.step][1]
+                    bound = self._group_for(t, groups, True)
+                    if bound is None:
                         break
+                    line.popleft()
+                    self._leave_approach(t, bound, groups)
                 waiting = self.waiting
                 i = 0
                 while i < len(waiting):
@@ -308,14 +315,6 @@ class StageStorage:
                     return
         finally:
             self.releasing = False
-
-    def _leave_approach_head(self, t: Traveller) -> bool:
-        line = self.approach_line
-        line.popleft()
-        if self._leave_approach(t, t.legs[t.step][1]):
-            return True
-        line.appendleft(t)
-        return False
 
     def close_hour(self, end: float) -> dict[LaneGroup, float]:
         """Seconds since the last close that the storage each lane group's travellers need was
@@ -355,8 +354,6 @@ class BatchLot:
 
     def hold(self, t: Traveller) -> None:
         """``t`` drives out of its booth into the lot (its leg's ``after``)."""
-        if t.trace is not None:  # it left the booth now, whenever it leaves the lot
-            t.trace[-1] += (self.clock.now,)
         lot = self.lot
         lot.append(t)
         if len(lot) == 1:

@@ -15,6 +15,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -202,33 +203,45 @@ def by_day(value: Any, what: str, one: Any) -> Any:
     return out
 
 
-def _visit_value(value: Any) -> Any:
-    """A visit share: one share, 24 (one per hour), or a map of those by day."""
+def _by_hour_and_day(
+    value: Any, key: str, what: str, problem: Callable[[float], str | None]
+) -> Any:
+    """A number that may vary: one, 24 (one per hour), or a map of those by day; each value
+    is refused with ``problem(value)`` when that says what is wrong with it."""
 
     def one(v: Any) -> float | tuple[float, ...]:
-        shares = hourly_values(v, "visit share", integer=False)
-        values = shares if isinstance(shares, tuple) else (shares,)
-        if max(values) > 1:
-            raise ValueError(f"must be at most 1, found {max(values):g}")
-        return tuple(float(x) for x in shares) if isinstance(shares, tuple) else float(shares)
+        numbers = hourly_values(v, what, integer=False)
+        for x in numbers if isinstance(numbers, tuple) else (numbers,):
+            wrong = problem(x)
+            if wrong:
+                raise ValueError(wrong)
+        return tuple(map(float, numbers)) if isinstance(numbers, tuple) else float(numbers)
 
-    return by_day(value, "visit", one)
+    return by_day(value, key, one)
+
+
+def _visit_value(value: Any) -> Any:
+    """A visit share: one share, 24 (one per hour), or a map of those by day."""
+    return _by_hour_and_day(
+        value,
+        "visit",
+        "visit share",
+        lambda x: f"must be at most 1, found {x:g}" if x > 1 else None,
+    )
 
 
 def _scale_value(value: Any) -> Any:
     """A factor on inspection times: one number, 24 (one per hour), or a map by day."""
-
-    def one(v: Any) -> float | tuple[float, ...]:
-        factors = hourly_values(v, "service scale", integer=False)
-        values = factors if isinstance(factors, tuple) else (factors,)
-        if min(values) <= 0 or max(values) > 100:
-            raise ValueError(
-                f"a service scale is a factor above 0 and at most 100, found "
-                f"{min(values) if min(values) <= 0 else max(values):g}"
-            )
-        return tuple(float(x) for x in factors) if isinstance(factors, tuple) else float(factors)
-
-    return by_day(value, "service_scale", one)
+    return _by_hour_and_day(
+        value,
+        "service_scale",
+        "service scale",
+        lambda x: (
+            None
+            if 0 < x <= 100
+            else f"a service scale is a factor above 0 and at most 100, found {x:g}"
+        ),
+    )
 
 
 def at_hour(value: Any, hour: int, day: int) -> float:

@@ -672,22 +672,19 @@ def _tandem_summary(scenario: Scenario, result: ReplicationResult) -> Summary:
     return out
 
 
-def _tandem_travel(
-    scenario: Scenario, summaries: list[Summary], plan: Plan, quick: bool
-) -> tuple[list[Measurement], list[str]]:
-    """Stages in a row, each a single booth with exponential inspections, with exponential
-    travel between them: a Jackson network whose mean time in port is the sum of the
-    stages' M/M/1 sojourns and the mean travel times."""
+def _tandem(scenario: Scenario) -> tuple[str, float, list[float]]:
+    """A tandem case's stream, its arrival rate and the mean inspection time at each stage of
+    its route (per minute, minutes); refused unless there is one stream at a constant rate
+    and every stage is one booth with exponential inspections, visited by all, with no
+    lane-group storage."""
     if len(scenario.streams) != 1:
         raise CaseError(f"{scenario.name}: a tandem case has one stream")
     stream, spec = next(iter(scenario.streams.items()))
     rates = set(scenario.run_rates(stream))
     if len(rates) != 1:
         raise CaseError(f"{scenario.name}: a tandem case needs a constant arrival rate")
-    lam = rates.pop() / 60  # per minute
-    out: list[Measurement] = []
-    total, parts = 0.0, []
-    for n, name in enumerate(spec.route):
+    means = []
+    for name in spec.route:
         stage = scenario.stages[name]
         service = stage.service_for(stream)
         groups = list(stage.lanes.values())
@@ -697,11 +694,27 @@ def _tandem_travel(
             or len(groups) != 1
             or groups[0].lanes != 1
             or groups[0].booths_per_lane != 1
+            or groups[0].storage is not None
         ):
             raise CaseError(
                 f"{scenario.name}: stage {name} is not one booth, exponential, visited by all"
             )
-        mean = service.moments[0] / 60
+        means.append(service.moments[0] / 60)
+    return stream, rates.pop() / 60, means
+
+
+def _tandem_travel(
+    scenario: Scenario, summaries: list[Summary], plan: Plan, quick: bool
+) -> tuple[list[Measurement], list[str]]:
+    """Stages in a row, each a single booth with exponential inspections, with exponential
+    travel between them: a Jackson network whose mean time in port is the sum of the
+    stages' M/M/1 sojourns and the mean travel times."""
+    stream, lam, means = _tandem(scenario)
+    spec = scenario.streams[stream]
+    out: list[Measurement] = []
+    total, parts = 0.0, []
+    for n, (name, mean) in enumerate(zip(spec.route, means, strict=True)):
+        stage = scenario.stages[name]
         metrics = theory.mmc(lam, 1 / mean, 1)
         travel = stage.travel_for(stream) if n else None
         if travel is not None:
@@ -776,32 +789,10 @@ def _tandem_blocking(
     """Two single booths in a row with exponential inspections and ``storage`` places before
     the second: the exact continuous-time Markov chain of the tandem with blocking after
     service (:func:`borderflow.theory.tandem_blocking`)."""
-    if len(scenario.streams) != 1:
-        raise CaseError(f"{scenario.name}: a tandem case has one stream")
-    stream, spec = next(iter(scenario.streams.items()))
-    rates = set(scenario.run_rates(stream))
-    if len(rates) != 1 or len(spec.route) != 2:
-        raise CaseError(f"{scenario.name}: a constant arrival rate through two stages is needed")
-    lam = rates.pop() / 60  # per minute
-    means = []
-    for name in spec.route:
-        stage = scenario.stages[name]
-        service = stage.service_for(stream)
-        groups = list(stage.lanes.values())
-        if (
-            stage.visit is not None
-            or stage.travel is not None
-            or service.dist != "exponential"
-            or len(groups) != 1
-            or groups[0].lanes != 1
-            or groups[0].booths_per_lane != 1
-            or groups[0].storage is not None
-        ):
-            raise CaseError(
-                f"{scenario.name}: stage {name} is not one booth, exponential, visited by all, "
-                "reached at once"
-            )
-        means.append(service.moments[0] / 60)
+    stream, lam, means = _tandem(scenario)
+    spec = scenario.streams[stream]
+    if len(spec.route) != 2 or any(scenario.stages[s].travel is not None for s in spec.route):
+        raise CaseError(f"{scenario.name}: two stages, the second reached at once, are needed")
     storage = scenario.stages[spec.route[1]].storage
     if storage is None or storage.metres is not None or scenario.stages[spec.route[0]].storage:
         raise CaseError(f"{scenario.name}: the second stage needs a storage in vehicles")
