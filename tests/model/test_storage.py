@@ -325,3 +325,9 @@ def test_a_vehicle_is_held_exactly_when_the_storage_ahead_is_full() -> None:
             assert booth[5] == pytest.approx(done)
             assert queued < 2, booth
     assert held > 100  # the rule was exercised
+
+
+def test_an_approach_written_as_a_number_says_how_to_write_it() -> None:
+    text = problems(tandem(dock={"approach": 20}))
+    assert "stages.dock.approach: an approach is a map with its storage" in text
+    assert "approach: {storage: 20}" in text

@@ -591,6 +591,17 @@ class Approach(_Model):
     storage: Annotated[Storage, WithJsonSchema({"anyOf": _STORAGE_JSON})]
     description: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_map(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"an approach is a map with its storage, e.g. approach: {{storage: "
+                f"{value if isinstance(value, int) and not isinstance(value, bool) else 20}}}, "
+                f"found {_short(value)}"
+            )
+        return value
+
 
 class LaneGroup(_Model):
     """Lanes (or officer stations, or bays) of one kind at one stage."""
