@@ -273,8 +273,9 @@ class RegionResult:
     def summary(self) -> dict[str, dict[str, float]]:
         """market -> counted trips, trips not made, shifted and diverted (against free flow)."""
         out = {}
+        every = self.market_rows()
         for market in self.assignment:
-            rows = [r for r in self.market_rows() if r[0] == market]
+            rows = [r for r in every if r[0] == market]
             ports = [r for r in rows if r[1] != NO_TRIP]
             out[market] = {
                 "trips": sum(r[3] for r in rows),
@@ -365,17 +366,20 @@ def expected_waits(region: Region, runs: dict[str, list[ReplicationResult]]) -> 
     hours, first = region.hours, region.spec.warmup_hours
     out: Waits = {}
     for port, streams in region.market_streams().items():
+        # one pass over the port's hourly rows for all its market streams
+        total = {stream: np.zeros(hours) for stream in streams}
+        served = {stream: np.zeros(hours) for stream in streams}
+        for r in runs[port]:
+            for day, hour, name, arrivals, mean, _p95, not_served in r.hourly:
+                t = day * HOURS + hour
+                n = arrivals - not_served
+                if name in total and t < hours and n > 0 and not math.isnan(mean):
+                    total[name][t] += mean * n
+                    served[name][t] += n
         for stream in streams:
-            total = np.zeros(hours)
-            served = np.zeros(hours)
-            for r in runs[port]:
-                for day, hour, name, arrivals, mean, _p95, not_served in r.hourly:
-                    t = day * HOURS + hour
-                    n = arrivals - not_served
-                    if name == stream and t < hours and n > 0 and not math.isnan(mean):
-                        total[t] += mean * n
-                        served[t] += n
-            wait = np.divide(total, served, out=np.zeros(hours), where=served > 0)
+            wait = np.divide(
+                total[stream], served[stream], out=np.zeros(hours), where=served[stream] > 0
+            )
             for t in range(min(first, hours)):
                 later = [u for u in range(t, hours, HOURS) if u >= first]
                 wait[t] = wait[later[0]] if later else wait[first]
@@ -516,10 +520,6 @@ def solve(
     return result
 
 
-def _port_flows(region: Region, assignment: Assignment, port: str) -> dict[str, list[float]]:
-    return {s: list(map(float, f)) for s, f in flows(region, assignment)[port].items()}
-
-
 Simulated = dict[str, tuple[Scenario, list[ReplicationResult]]]
 """port -> the scenario run (with the flows) and its replications."""
 
@@ -535,8 +535,10 @@ def _simulate(
     of the last iteration (a port no market feeds) is not run again: its results would be the
     same."""
     out: Simulated = {}
+    load = flows(region, assignment)  # every port's flows at once
     for port in region.ports:
-        scenario = region.with_flows(port, _port_flows(region, assignment, port))
+        port_flows = {s: list(map(float, f)) for s, f in load[port].items()}
+        scenario = region.with_flows(port, port_flows)
         if port in previous and previous[port][0] == scenario:
             out[port] = previous[port]
             continue

@@ -8,7 +8,6 @@ its own. Each port is run with the region's horizon, warm-up, first day, replica
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import SCENARIO_SUFFIXES, Document, read_yaml, wrong_suffix
 from ..scenario.schema import DAYS, HOURS, Arrivals
 from ..scenario.size import DEFAULT_MAX_TRAVELLERS
-from ..scenario.validate import pydantic_problems
+from ..scenario.validate import file_order, pydantic_problems, unknown
 from .schema import RegionSpec
 
 NO_TRIP = "(no trip)"
@@ -108,12 +107,12 @@ def load_region(
         spec = RegionSpec.model_validate(doc.data)
     except ValidationError as exc:
         found = pydantic_problems(exc, doc, RegionSpec)
-        raise ScenarioError(sorted(found, key=_order)) from None
+        raise ScenarioError(sorted(found, key=file_order)) from None
     problems: list[Problem] = []
     ports, files = _load_ports(spec, doc, path.parent, problems, max_travellers)
     options = _check_markets(spec, doc, ports, problems)
     if problems:
-        raise ScenarioError(sorted(problems, key=_order))
+        raise ScenarioError(sorted(problems, key=file_order))
     region = Region(spec, {}, options, {}, str(path), files)
     region.demand = {
         name: _demand(region, market.arrivals, ports) for name, market in spec.markets.items()
@@ -133,10 +132,6 @@ def load_region(
                 "its trips come from the region's markets"
             )
     return region
-
-
-def _order(problem: Problem) -> tuple[str, int, int]:
-    return (problem.file, problem.line or 0, problem.column or 0)
 
 
 def _load_ports(
@@ -178,7 +173,7 @@ def _check_markets(
                 problems.append(
                     doc.problem(
                         (*where, "arrivals", "profile"),
-                        _unknown("profile", profile, known_profiles)
+                        unknown("profile", profile, known_profiles)
                         + " (in the region's profiles or a port file's)",
                     )
                 )
@@ -189,7 +184,7 @@ def _check_markets(
             if port not in spec.ports:
                 key = "port" if option.port else None
                 problems.append(
-                    doc.problem((*at, key) if key else at, _unknown("port", port, spec.ports))
+                    doc.problem((*at, key) if key else at, unknown("port", port, spec.ports))
                 )
                 continue
             if port not in ports:
@@ -198,7 +193,7 @@ def _check_markets(
                 problems.append(
                     doc.problem(
                         (*at, "stream"),
-                        _unknown(f"stream of port {port!r}", option.stream, ports[port].streams),
+                        unknown(f"stream of port {port!r}", option.stream, ports[port].streams),
                     )
                 )
                 continue
@@ -244,15 +239,6 @@ def _demand(region: Region, arrivals: Arrivals, ports: dict[str, Scenario]) -> l
     for day in range(math.ceil(region.hours / HOURS)):
         out += list(arrivals.rates(region.day_of_week(day), profiles))
     return out[: region.hours]
-
-
-def _unknown(kind: str, name: str, known: Any) -> str:
-    known = list(known)
-    text = f"unknown {kind} {name!r}"
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return text + f" (did you mean {close[0]!r}?)"
-    return text + (f"; known: {', '.join(known)}" if known else "")
 
 
 __all__ = ["NO_TRIP", "OptionRef", "Region", "load_region"]

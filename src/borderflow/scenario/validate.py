@@ -72,11 +72,11 @@ def validate_document(doc: Document) -> Scenario:
         if (path, message) not in seen:
             problems.append(doc.problem(path, message))
     if problems:
-        raise ScenarioError(_bounded(sorted(problems, key=_file_order)))
+        raise ScenarioError(_bounded(sorted(problems, key=file_order)))
     assert scenario is not None
     storage = [doc.problem(path, message) for path, message in _check_storage(scenario)]
     if storage:
-        raise ScenarioError(_bounded(sorted(storage, key=_file_order)))
+        raise ScenarioError(_bounded(sorted(storage, key=file_order)))
     unused = [
         str(doc.problem(path, message))
         for path, message in (*_unused_travel(scenario), *_idle_approach(scenario))
@@ -216,7 +216,8 @@ def _bounded(problems: list[Problem]) -> list[Problem]:
 _UNKNOWN_KEY = "unknown key "
 
 
-def _file_order(problem: Problem) -> tuple[str, int, int]:
+def file_order(problem: Problem) -> tuple[str, int, int]:
+    """Sort key of a problem: its file, line and column."""
     return (problem.file, problem.line or 0, problem.column or 0)
 
 
@@ -263,11 +264,11 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
                 )
             for i, served in _names(group.get("serves")):
                 if served not in streams:
-                    out.append(((*where, "serves", i), _unknown("stream", served, streams)))
+                    out.append(((*where, "serves", i), unknown("stream", served, streams)))
         for part in ("service", "visit", "travel"):
             for key in _maps(_maps(stage).get(part)):
                 if key != "default" and key not in streams:
-                    message = _unknown("stream", key, streams)
+                    message = unknown("stream", key, streams)
                     if part != "visit" and key in Distribution.model_fields:
                         message += (
                             f" ({part} is a map from a stream name, or 'default', to a "
@@ -287,7 +288,7 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
         profile = _maps(stream.get("arrivals")).get("profile")
         if isinstance(profile, str) and profile not in profiles:
             out.append(
-                (("streams", name, "arrivals", "profile"), _unknown("profile", profile, profiles))
+                (("streams", name, "arrivals", "profile"), unknown("profile", profile, profiles))
             )
         seen: set[str] = set()
         for i, stage_name in _names(stream.get("route")):
@@ -311,14 +312,14 @@ def _check_dated_open(stages: dict[str, Any], staffing: Any) -> list[tuple[Path,
         if not isinstance(stage, str):
             continue
         if stage not in stages:
-            out.append(((*where, "stage"), _unknown("stage", stage, stages)))
+            out.append(((*where, "stage"), unknown("stage", stage, stages)))
             continue
         groups = _maps(_maps(stages[stage]).get("lanes"))
         if not isinstance(group, str):
             continue
         if group not in groups:
             out.append(
-                ((*where, "group"), f"{_unknown('lane group', group, groups)} at stage {stage!r}")
+                ((*where, "group"), f"{unknown('lane group', group, groups)} at stage {stage!r}")
             )
             continue
         lanes = _maps(groups[group]).get("lanes")
@@ -349,7 +350,7 @@ def _check_calendar(streams: dict[str, Any], monthly: dict[str, Any]) -> list[tu
         modes = [m for _, m in _names(table.get("modes"))]
         for i, stream in named.items():
             if stream not in streams:
-                out.append(((*where, "streams", i), _unknown("stream", stream, streams)))
+                out.append(((*where, "streams", i), unknown("stream", stream, streams)))
         if "streams" in table:
             scaled = [s for s in named.values() if s in streams]
         elif "modes" in table:
@@ -409,12 +410,12 @@ def _check_visit_after(stages: dict[str, Any], streams: dict[str, Any]) -> list[
             continue
         where = ("stages", stage_name, "visit_after")
         if earlier not in stages:
-            out.append(((*where, "stage"), _unknown("stage", earlier, stages)))
+            out.append(((*where, "stage"), unknown("stage", earlier, stages)))
             continue
         share = _maps(after.get("share"))
         for key in share:
             if key != "default" and key not in streams:
-                out.append(((*where, "share", key), _unknown("stream", key, streams)))
+                out.append(((*where, "share", key), unknown("stream", key, streams)))
         for name, stream in streams.items():
             route = [s for _, s in _names(_maps(stream).get("route"))]
             if stage_name not in route or (name not in share and "default" not in share):
@@ -473,7 +474,7 @@ def _check_route_stage(
 ) -> list[tuple[Path, str]]:
     where = ("streams", name, "route", i)
     if stage_name not in stages:
-        return [(where, _unknown("stage", stage_name, stages))]
+        return [(where, unknown("stage", stage_name, stages))]
     if stage_name in seen:
         return [(where, f"stage {_name(stage_name)} appears twice in the route")]
     seen.add(stage_name)
@@ -537,7 +538,8 @@ def _never_open(group: dict[str, Any]) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) and v == 0 for v in values)
 
 
-def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
+def unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
+    """'unknown <kind> <name>', with the closest known name or the known ones."""
     known = list(known)
     text = f"unknown {kind} {_name(name)}"
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 200 else []
