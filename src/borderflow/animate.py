@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .plots.io import PlotInputError, RunData, RunSource, load_run
-from .plots.io import _hours as hours_of
-from .plots.style import group_label, stage_label, stream_colors, stream_label
+from .plots.run import group_served
+from .plots.style import ALL_COLOR, group_label, stage_label, stream_colors, stream_label
+from .scenario.units import hours_of
 
 ANIMATION_FILE = "plaza.html"
 
@@ -115,7 +116,7 @@ def animation_data(source: RunSource, replication: int | None = None) -> dict[st
             continue
         groups = []
         for group, spec in scenario["stages"][stage]["lanes"].items():
-            served = spec.get("serves") or [s for s, r in routes.items() if stage in r]
+            served = group_served(data, stage, group)
             groups.append(
                 {
                     "name": group,
@@ -123,7 +124,7 @@ def animation_data(source: RunSource, replication: int | None = None) -> dict[st
                     "lanes": int(spec.get("lanes", 0)),
                     "booths": int(spec.get("booths_per_lane", 1)),
                     "shared": spec.get("queue") == "shared",
-                    "color": colors.get(served[0], "#333333") if len(served) == 1 else "#333333",
+                    "color": colors.get(served[0], ALL_COLOR) if len(served) == 1 else ALL_COLOR,
                     "open": {str(h): n for h, n in opened.get((stage, group), {}).items()},
                 }
             )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .analysis import Estimate
-from .scenario.units import HOUR, parse_duration
+from .scenario.units import hours_of
 
 if TYPE_CHECKING:
     from .plots.io import ComparisonData, RunData, SweepData
@@ -100,14 +100,7 @@ def scaled(e: Estimate, factor: float) -> Estimate:
 
 def counted_days(scenario: dict[str, Any]) -> float:
     """Days in the counted period (horizon − warm-up) of a resolved scenario."""
-
-    def hours(value: Any, default: str) -> float:
-        value = default if value is None else value
-        if isinstance(value, int | float):
-            return float(value) / HOUR
-        return parse_duration(str(value)) / HOUR
-
-    span = hours(scenario.get("horizon"), "24 h") - hours(scenario.get("warmup"), "0 h")
+    span = hours_of(scenario.get("horizon") or "24 h") - hours_of(scenario.get("warmup") or "0 h")
     return span / 24 if span > 0 else 1.0
 
 
@@ -594,6 +587,7 @@ def comparison_benefit_costs(data: ComparisonData) -> dict[str, Any]:
     from .economics import benefit_cost
 
     out = {}
+    base_hours: float | None = None  # the base's staffed booth-hours, counted once if needed
     for scenario in data.scenarios:
         spec = comparison_scenario(data, scenario)
         money_ = comparison_money(data, scenario)
@@ -602,12 +596,16 @@ def comparison_benefit_costs(data: ComparisonData) -> dict[str, Any]:
         year = money_.rows[0][2]
         saving = (-year.mean, -year.ci_high, -year.ci_low)
         hours = None
+        economics = spec.get("economics") or {}
         alt = data.alternatives.get(scenario)
-        if alt is not None and data.base is not None:
-            a, b = staffed_booth_hours(alt), staffed_booth_hours(data.base)
-            if a is not None and b is not None:
-                hours = (a - b) * money_.days_per_year
-        result = benefit_cost(spec.get("economics") or {}, saving, hours)
+        # booth-hours matter only to an officer cost
+        if economics.get("officer_cost_per_hour") is not None and alt is not None and data.base:
+            if base_hours is None:
+                base_hours = staffed_booth_hours(data.base)
+            a = staffed_booth_hours(alt)
+            if a is not None and base_hours is not None:
+                hours = (a - base_hours) * money_.days_per_year
+        result = benefit_cost(economics, saving, hours)
         if result is not None:
             if not money_.days_given:
                 result.assumptions.append(

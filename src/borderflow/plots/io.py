@@ -44,7 +44,7 @@ from ..output import (
     TRACE_FILE,
 )
 from ..runner import RunResult
-from ..scenario.units import HOUR, parse_duration
+from ..scenario.units import hours_of
 from ..staffing.search import StaffingResult
 
 RUN_FILES = (RUN_JSON, FILES["summary"], FILES["hourly"], FILES["lanes_hourly"])
@@ -275,8 +275,8 @@ class RunData:
         hours = sorted({int(r["day"]) * 24 + int(r["hour"]) for r in self.hourly_rows})
         if hours:
             return hours[0], hours[-1] + 1
-        horizon = _hours(scenario.get("horizon", "24 h"))
-        warmup = _hours(scenario.get("warmup", "0 h"))
+        horizon = hours_of(scenario.get("horizon", "24 h"))
+        warmup = hours_of(scenario.get("warmup", "0 h"))
         return int(warmup), math.ceil(horizon)
 
     def hourly(self, value: str = "wait_mean_min") -> dict[str, HourlySeries]:
@@ -370,8 +370,8 @@ class RunData:
         if arrays is None:
             return None
         scenario = self.meta.get("scenario") or {}
-        start = _hours(scenario.get("warmup", "0 h")) * 60
-        end = _hours(scenario.get("horizon", "24 h")) * 60
+        start = hours_of(scenario.get("warmup", "0 h")) * 60
+        end = hours_of(scenario.get("horizon", "24 h")) * 60
         counted = (arrays["arrival_min"] >= start) & (arrays["arrival_min"] < end)
         out = {}
         for i, name in enumerate(arrays["names"]):
@@ -387,13 +387,6 @@ def _iter_rows(path: Path) -> Iterator[dict[str, str]]:
             yield from csv.DictReader(handle)
     except OSError as exc:
         raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _hours(duration: Any) -> float:
-    """A duration of ``run.json`` (``'24 h'``, ``'90 min'``, seconds as a number) in hours."""
-    if isinstance(duration, int | float):
-        return float(duration) / HOUR
-    return parse_duration(str(duration)) / HOUR
 
 
 def is_run(directory: str | Path) -> bool:
@@ -483,10 +476,17 @@ class ComparisonData:
         return list(dict.fromkeys(r["metric"] for r in self.rows))
 
     def row(self, scenario: str, stream: str, metric: str) -> dict[str, str] | None:
+        """The row of ``comparison.csv`` for this scenario, stream and metric (None: none)."""
+        return self._index.get((scenario, stream, metric))
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str, str], dict[str, str]]:
+        """The rows by (scenario, stream, metric), the first of each kept: reports look rows
+        up many times over."""
+        index: dict[tuple[str, str, str], dict[str, str]] = {}
         for r in self.rows:
-            if (r["scenario"], r["stream"], r["metric"]) == (scenario, stream, metric):
-                return r
-        return None
+            index.setdefault((r["scenario"], r["stream"], r["metric"]), r)
+        return index
 
 
 def is_comparison(directory: str | Path) -> bool:

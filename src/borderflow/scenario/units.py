@@ -50,6 +50,14 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+def hours_of(duration: object) -> float:
+    """A duration as a resolved scenario or ``run.json`` holds it (``'24 h'``, or seconds as a
+    number) in hours."""
+    if isinstance(duration, int | float) and not isinstance(duration, bool):
+        return float(duration) / HOUR
+    return parse_duration(str(duration)) / HOUR
+
+
 def _shown(value: str, limit: int = 40) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
