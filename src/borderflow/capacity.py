@@ -214,11 +214,7 @@ class CheckReport:
             f"fluid estimate: {peak}; memory about {self.memory_mb:,.0f} MB per replication"
         )
         for stage in s.storages():  # room to wait, where it is limited
-            spec = s.stages[stage]
-            parts = [f"stage {spec.storage}"] if spec.storage else []
-            if spec.approach:
-                parts.append(f"approach {spec.approach.storage}")
-            parts += [f"{g} {group.storage}" for g, group in spec.lanes.items() if group.storage]
+            parts = [f"{group or kind} {room}" for kind, group, room in s.stages[stage].storages()]
             lines.append(
                 f"storage at {stage}: {', '.join(parts)}; when full, booths before it block"
             )

@@ -7,9 +7,6 @@ They read a region directory (``choices.csv``, ``waits.csv``, ``convergence.csv`
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +14,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .io import PlotInputError
+from .io import PlotInputError, number, read_json, read_rows
 from .style import new_figure, set_clock_axis, stream_colors, styled
+
+REGION_TABLES = ("choices", "waits", "convergence")
+"""The region's tables the figures read."""
 
 
 @dataclass
@@ -44,14 +44,8 @@ def load_region_data(source: Any) -> RegionData:
         return source
     if isinstance(source, str | Path):
         directory = Path(source)
-        try:
-            meta = json.loads((directory / "region.json").read_text(encoding="utf-8"))
-            tables = {}
-            for name in ("choices", "waits", "convergence"):
-                with open(directory / f"{name}.csv", encoding="utf-8") as handle:
-                    tables[name] = list(csv.DictReader(handle))
-        except (OSError, ValueError) as exc:
-            raise PlotInputError(f"{directory}: cannot read the region's tables: {exc}") from None
+        meta = read_json(directory / "region.json")
+        tables = {name: read_rows(directory / f"{name}.csv") for name in REGION_TABLES}
         return RegionData(
             meta.get("region_name", directory.name),
             tables["choices"],
@@ -65,7 +59,7 @@ def load_region_data(source: Any) -> RegionData:
     if not isinstance(source, RegionResult):
         raise TypeError(f"not a region: {type(source).__name__}")
     out = {}
-    for name in ("choices", "waits", "convergence"):
+    for name in REGION_TABLES:
         columns, rows = source.table(name)
         out[name] = [dict(zip(columns, row, strict=True)) for row in rows]
     return RegionData(
@@ -74,9 +68,8 @@ def load_region_data(source: Any) -> RegionData:
 
 
 def _num(value: Any) -> float:
-    if value in ("", None):
-        return math.nan
-    return float(value)
+    """A cell read back from a file (text) or kept in memory (a number): NaN when empty."""
+    return value if isinstance(value, float) else number(None if value is None else str(value))
 
 
 def _title(data: RegionData, what: str) -> str:

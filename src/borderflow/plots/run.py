@@ -310,17 +310,21 @@ def queue_by_hour(run: RunLike) -> Figure:
 def storages(scenario: dict) -> dict[str, list[tuple[str, str | None, float, str]]]:
     """stage -> (what, lane group or None, capacity, unit) of each storage the scenario gives
     there (``what``: ``stage``, ``approach`` or ``group``), from a run's scenario."""
+    from pydantic import ValidationError
+
+    from ..scenario.schema import Storage
+
     out: dict[str, list[tuple[str, str | None, float, str]]] = {}
 
-    def add(stage: str, what: str, group: str | None, storage: object) -> None:
-        if isinstance(storage, int) and not isinstance(storage, bool):
-            storage = {"vehicles": storage}
-        if not isinstance(storage, dict):
+    def add(stage: str, what: str, group: str | None, raw: object) -> None:
+        if raw is None:
             return
-        if storage.get("metres") is not None:
-            out.setdefault(stage, []).append((what, group, float(storage["metres"]), "m"))
-        elif storage.get("vehicles") is not None:
-            out.setdefault(stage, []).append((what, group, float(storage["vehicles"]), "veh"))
+        try:  # read as the scenario format reads it
+            storage = Storage.model_validate(raw)
+        except ValidationError:
+            return
+        unit = "veh" if storage.metres is None else "m"
+        out.setdefault(stage, []).append((what, group, storage.capacity, unit))
 
     for stage, spec in (scenario.get("stages") or {}).items():
         add(stage, "stage", None, spec.get("storage"))
@@ -347,9 +351,10 @@ def storage_by_hour(run: RunLike) -> Figure:
     figure = new_figure(10, 2.4 + 2.6 * (len(limited) + 1))
     axes = figure.subplots(len(limited) + 1, 1, sharex=True, squeeze=False)[:, 0]
     full = data.lanes("storage_full_min")
+    peaks = {True: data.lanes("queue_max_m"), False: data.lanes("queue_max")}
     for ax, (stage, kinds) in zip(axes, limited.items(), strict=False):
         metres = any(unit == "m" for *_, unit in kinds)
-        peak = data.lanes("queue_max_m" if metres else "queue_max")
+        peak = peaks[metres]
         handles: list[Artist] = []
         for st, group in data.lane_groups:
             if st != stage or (st, group) not in peak:
@@ -887,21 +892,15 @@ def observed_waits(
     Raises:
         PlotInputError: the file is unusable or no column matches a stream.
     """
-    from .io import PlotInputError
+    from .io import PlotInputError, read_rows
     from .style import stream_label
 
     data = _run(run)
     scenario = data.meta.get("scenario") or {}
+    rows = read_rows(observed)  # once, for every panel
     matched = dict(columns or {})
     if not matched:
-        import csv as _csv
-
-        try:
-            with open(observed, newline="", encoding="utf-8") as handle:
-                header = next(_csv.reader(handle), [])
-        except OSError as exc:
-            raise PlotInputError(f"cannot read {observed}: {exc.strerror or exc}") from None
-        for column in header:
+        for column in rows[0] if rows else ():
             stream = column.removesuffix("_min").replace("pov_", "car_")
             if stream in data.streams:
                 matched[stream] = column
@@ -918,7 +917,7 @@ def observed_waits(
     figure = new_figure(11 if n_cols == 2 else 9, 1.8 + 2.7 * n_rows)
     axes = figure.subplots(n_rows, n_cols, sharex=True, squeeze=False).ravel()
     for ax, stream in zip(axes, streams, strict=False):
-        waits = _observed_by_hour(observed, matched[stream], months, weekdays)
+        waits = _observed_by_hour(rows, observed, matched[stream], months, weekdays)
         series = means.get(stream)
         offset = _offset(offset_min, matched[stream])
         target = np.clip(waits - offset, 0, None)
@@ -1001,34 +1000,32 @@ def _offset(offset: float | dict[str, float], column: str) -> float:
 
 
 def _observed_by_hour(
-    path: str, column: str, months: tuple[int, ...] | None, weekdays: tuple[int, ...] | None
+    rows: list[dict[str, str]],
+    path: str,
+    column: str,
+    months: tuple[int, ...] | None,
+    weekdays: tuple[int, ...] | None,
 ) -> np.ndarray:
-    """Mean observed wait of each hour of the day (NaN for an hour without one). Empty cells
-    and zeros are hours with no report (CBP publishes no zero wait: its waits include the time
-    between its readers), not waits of zero, and are left out."""
-    import csv as _csv
-
+    """Mean observed wait of each hour of the day (NaN for an hour without one), from the
+    ``rows`` of the file at ``path``. Empty cells and zeros are hours with no report (CBP
+    publishes no zero wait: its waits include the time between its readers), not waits of zero,
+    and are left out."""
     from .io import PlotInputError
 
     sums, counts = np.zeros(24), np.zeros(24)
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            for line, row in enumerate(_csv.DictReader(handle), start=2):
-                try:
-                    if months and int(row["month"]) not in months:
-                        continue
-                    if weekdays and int(row["weekday"]) not in weekdays:
-                        continue
-                    hour, text = int(row["hour"]), (row.get(column) or "").strip()
-                    value = float(text) if text else 0.0
-                except (KeyError, ValueError):
-                    raise PlotInputError(
-                        f"{path}, line {line}: expected numbers in month, weekday, hour and "
-                        f"{column}"
-                    ) from None
-                if value > 0 and 0 <= hour < 24:
-                    sums[hour] += value
-                    counts[hour] += 1
-    except OSError as exc:
-        raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    for line, row in enumerate(rows, start=2):
+        try:
+            if months and int(row["month"]) not in months:
+                continue
+            if weekdays and int(row["weekday"]) not in weekdays:
+                continue
+            hour, text = int(row["hour"]), (row.get(column) or "").strip()
+            value = float(text) if text else 0.0
+        except (KeyError, ValueError, TypeError):
+            raise PlotInputError(
+                f"{path}, line {line}: expected numbers in month, weekday, hour and {column}"
+            ) from None
+        if value > 0 and 0 <= hour < 24:
+            sums[hour] += value
+            counts[hour] += 1
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -734,6 +734,17 @@ class Stage(_Model):
         share = self.visit_after.share
         return share.get(stream, share.get("default"))
 
+    def storages(self) -> list[tuple[str, str | None, Storage]]:
+        """Each storage of the stage as (kind, lane group, storage): kind ``stage``,
+        ``approach`` or ``group`` (the lane group named; None for the other two)."""
+        out: list[tuple[str, str | None, Storage]] = []
+        if self.storage is not None:
+            out.append(("stage", None, self.storage))
+        if self.approach is not None:
+            out.append(("approach", None, self.approach.storage))
+        out += [("group", g, spec.storage) for g, spec in self.lanes.items() if spec.storage]
+        return out
+
     def scale_at(self, hour: int, day: int = 0) -> float:
         """The factor on inspection times starting in ``hour`` of day of week ``day``."""
         return 1.0 if self.service_scale is None else at_hour(self.service_scale, hour, day)
@@ -1228,11 +1239,7 @@ class Scenario(_Model):
     def storages(self) -> list[str]:
         """The stages that limit the room to wait before them (stage, approach or lane group
         storage)."""
-        return [
-            name
-            for name, stage in self.stages.items()
-            if stage.storage or stage.approach or any(g.storage for g in stage.lanes.values())
-        ]
+        return [name for name, stage in self.stages.items() if stage.storages()]
 
     def group_lengths(self, stage: str, group: str) -> dict[str, float]:
         """Metres of queue per vehicle of each stream that ``group`` of ``stage`` serves."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Path, Problem, ScenarioError
 from .load import Document, load_document
-from .schema import MAX_LANES, Distribution, Scenario, Storage, schema_keys
+from .schema import MAX_LANES, Distribution, Scenario, schema_keys
 from .size import DEFAULT_MAX_TRAVELLERS, check_size
 from .units import format_duration, parse_duration
 
@@ -107,21 +107,18 @@ def _check_storage(scenario: Scenario) -> list[tuple[Path, str]]:
                     break
         users = [s for s, spec in scenario.streams.items() if name in spec.route]
         travelling = [s for s in users if stage.travel_for(s) is not None]
-        places: list[tuple[Path, Storage | None, list[str]]] = [
-            (("stages", name, "storage"), stage.storage, users),
-            (
-                ("stages", name, "approach", "storage"),
-                stage.approach.storage if stage.approach else None,
-                users,
-            ),
-        ]
-        for group_name, group in stage.lanes.items():
-            serving = [s for s in users if group_name in scenario.groups_serving(name, s)]
-            places.append(
-                (("stages", name, "lanes", group_name, "storage"), group.storage, serving)
+        for kind, group, storage in stage.storages():
+            path: Path = {
+                "stage": ("stages", name, "storage"),
+                "approach": ("stages", name, "approach", "storage"),
+                "group": ("stages", name, "lanes", str(group), "storage"),
+            }[kind]
+            streams = (
+                [s for s in users if group in scenario.groups_serving(name, s)]
+                if kind == "group"
+                else users
             )
-        for path, storage, streams in places:
-            if storage is None or not streams:
+            if not streams:
                 continue
             if storage.metres is not None:
                 longest = max(streams, key=lambda s: scenario.streams[s].length_m or 0.0)
@@ -134,11 +131,9 @@ def _check_storage(scenario: Scenario) -> list[tuple[Path, str]]:
                             f"({length:g} m, its length_m): give at least {length:g} m",
                         )
                     )
-            elif storage.vehicles == 0 and path[2] != "approach":
+            elif storage.vehicles == 0 and kind != "approach":
                 roomy = stage.approach is not None and stage.approach.storage.capacity > 0
-                late = [
-                    s for s in travelling if s in streams and not (path[2] == "lanes" and roomy)
-                ]
+                late = [s for s in travelling if s in streams and not (kind == "group" and roomy)]
                 if late:
                     out.append(
                         (
