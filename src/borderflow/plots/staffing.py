@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..findings import in_sentence
 from .io import StaffingData, load
 from .style import (
     NEUTRAL,
@@ -44,8 +45,7 @@ def _data(source: Any) -> StaffingData:
 def target_words(stream: str, metric: str, value: float, scenario: Any = None) -> str:
     """A target as a planner says it: ``a 95th percentile wait of at most 30 minutes for
     general cars``, ``at most 10% of general cars waiting over 15 minutes``."""
-    who = stream_label(stream, scenario)
-    who = who[:1].lower() + who[1:] if who[:2] != who[:2].upper() else who
+    who = in_sentence(stream_label(stream, scenario))
     if metric.startswith("share_wait_over_"):
         x = metric.removeprefix("share_wait_over_").removesuffix("_min")
         if x in ("0", "0.0"):

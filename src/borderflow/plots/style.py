@@ -21,6 +21,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..findings import in_sentence
+
 OKABE_ITO = {
     "orange": "#E69F00",
     "sky_blue": "#56B4E9",
@@ -205,10 +207,10 @@ def parameter_label(key_path: str, scenario: dict[str, Any] | None = None) -> st
         stage = stage_label(parts[1], scenario).removesuffix(" inspection")
         who = stream_label(parts[3], scenario) if parts[3] != "default" else "every stream"
         what = {"mean": "time", "median": "median time"}.get(parts[4], parts[4])
-        return f"{stage} inspection {what} of {_lower_first(who)}"
+        return f"{stage} inspection {what} of {in_sentence(who)}"
     if len(parts) == 4 and parts[0] == "stages" and parts[2] == "visit":
-        who = _lower_first(stream_label(parts[3], scenario))
-        return f"Share of {who} sent to {_lower_first(stage_label(parts[1], scenario))}"
+        who = in_sentence(stream_label(parts[3], scenario))
+        return f"Share of {who} sent to {in_sentence(stage_label(parts[1], scenario))}"
     if len(parts) == 5 and parts[0] == "stages" and parts[2] == "lanes":
         group = group_label(parts[1], parts[3], scenario)
         return {
@@ -227,13 +229,6 @@ def is_share(key_path: str) -> bool:
     """True for a swept value that is a share (a visit share, a linked ``..._share``): shown
     as a percentage."""
     return ".visit." in key_path or key_path.endswith("share")
-
-
-def _lower_first(text: str) -> str:
-    """``General cars`` -> ``general cars``; ``SENTRI cars`` and ``Ready Lane`` stay."""
-    if len(text) > 1 and text[1].islower() and not text.startswith("Ready"):
-        return text[0].lower() + text[1:]
-    return text
 
 
 def clock_label(hour: float, days: bool = False) -> str:

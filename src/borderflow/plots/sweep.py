@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
+from ..findings import in_sentence
 from .io import PlotInputError, SweepData, SweepSource, is_grid, load_sweep
 from .style import (
     OKABE_ITO,
@@ -229,18 +230,13 @@ def sweep_lines(
     if metric_label(metric)[1] in {"min", "travellers", "travellers/h"}:
         ax.set_ylim(bottom=0)
     figure.suptitle(
-        f"{metric_label(metric)[0]} of {_stream_name(stream)}\nagainst {_in(parameter_label(x))}"
+        f"{metric_label(metric)[0]} of {_stream_name(stream)}\n"
+        f"against {in_sentence(parameter_label(x))}"
     )
     if held:
         note += f" · {_fixed_text(held)}"
     ax.set_title(textwrap.fill(note, 150), fontsize=9, fontweight="normal", loc="left")
     return figure
-
-
-def _in(label: str) -> str:
-    from ..findings import in_sentence
-
-    return in_sentence(label)
 
 
 def _draw_lines(ax, data: SweepData, points, results, x: str, by: str | None) -> None:
@@ -400,7 +396,7 @@ def _title(
     note, with the parameters held fixed."""
     figure.suptitle(
         f"{what} of {_stream_name(stream)}\n"
-        f"over {_in(parameter_label(x))} and {_in(parameter_label(y))}"
+        f"over {in_sentence(parameter_label(x))} and {in_sentence(parameter_label(y))}"
     )
     if held:
         note += f" · {_fixed_text(held)}"
@@ -414,7 +410,6 @@ tints of the Okabe–Ito colours, so that the values written on them stay legibl
 
 def _stream_name(stream: str) -> str:
     """A stream's display name inside a title: ``general cars``, ``SENTRI cars``."""
-    from ..findings import in_sentence
     from .style import stream_label
 
     return in_sentence(stream_label(stream))
@@ -676,7 +671,7 @@ def plan_figures(
     check_selection(data, stream, metric)
     base = f"{slug(metric)}_{slug(stream)}"
     who = _stream_name(stream)
-    what = f"{metric_label(metric)[0]} of {who[0].lower() + who[1:] if who[1:2].islower() else who}"
+    what = f"{metric_label(metric)[0]} of {who}"
     p0 = parameter_label(data.parameters[0])
     p1 = parameter_label(data.parameters[1]) if len(data.parameters) > 1 else ""
     figures: list[tuple[str, str, Any]] = []
