@@ -289,6 +289,18 @@ def _profile(weights: tuple[float, ...]) -> tuple[float, ...]:
 Profile = Annotated[tuple[Number, ...], AfterValidator(_profile)]
 """24 non-negative hourly weights of a daily shape (normalised when used)."""
 
+
+def _open_lanes(value: Any) -> Any:
+    """Open lanes: one whole number, 24 (one per hour), or a map of those by day."""
+    if value is None:
+        return None
+    return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
+
+
+OpenLanes = Annotated[
+    Any, AfterValidator(_open_lanes), WithJsonSchema(_by_day_schema(_hourly_schema("integer")))
+]
+"""A staffing schedule: lanes open, the same all day, by hour, or by day."""
 Share = Annotated[Number, Field(ge=0, le=1)]
 VisitShare = Annotated[
     Any, AfterValidator(_visit_value), WithJsonSchema(_by_day_schema(_hourly_schema("number")))
@@ -609,7 +621,7 @@ class LaneGroup(_Model):
     lanes: Count = Field(ge=0, le=MAX_LANES)
     booths_per_lane: Count = Field(1, ge=1, le=4)
     serves: tuple[str, ...] | None = None
-    open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))] = None
+    open: OpenLanes = None
     queue: Literal["per_lane", "shared"] = "per_lane"
     storage: StorageField = Field(
         None,
@@ -621,20 +633,10 @@ class LaneGroup(_Model):
     )
     description: str = ""
 
-    @field_validator("open")
-    @classmethod
-    def _open(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
-
     def open_at(self, hour: int, day: int = 0) -> int:
         """Lanes open in ``hour`` (0–23) of day of week ``day`` (0 = Monday); all of them when
         no schedule is given."""
-        if self.open is None:
-            return self.lanes
-        value = for_day(self.open, day)
-        return value[hour] if isinstance(value, tuple) else value
+        return self.lanes if self.open is None else int(at_hour(self.open, hour, day))
 
 
 class Batch(_Model):
@@ -906,13 +908,8 @@ class DatedOpen(_Model):
     to: Date
     stage: str
     group: str
-    open: Annotated[Any, WithJsonSchema(_by_day_schema(_hourly_schema("integer")))]
+    open: OpenLanes
     description: str = ""
-
-    @field_validator("open")
-    @classmethod
-    def _open(cls, value: Any) -> Any:
-        return by_day(value, "open", lambda v: hourly_values(v, "open lanes", integer=True))
 
     @model_validator(mode="after")
     def _in_order(self) -> DatedOpen:
@@ -924,8 +921,7 @@ class DatedOpen(_Model):
 
     def open_at(self, hour: int, day: int) -> int:
         """Lanes open in ``hour`` of day of week ``day``."""
-        value = for_day(self.open, day)
-        return value[hour] if isinstance(value, tuple) else value
+        return int(at_hour(self.open, hour, day))
 
 
 class Calendar(_Model):

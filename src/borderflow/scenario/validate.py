@@ -243,20 +243,8 @@ def check_references(data: dict[str, Any]) -> list[tuple[Path, str]]:
             group = _maps(group)
             where = ("stages", stage_name, "lanes", group_name)
             lanes = group.get("lanes")
-            numbers = [
-                v
-                for v in _open_values(group.get("open"))
-                if isinstance(v, int) and not isinstance(v, bool)
-            ]
-            if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
-                plural = "lane" if lanes == 1 else "lanes"
-                out.append(
-                    (
-                        (*where, "open"),
-                        f"open lanes ({max(numbers)}) cannot exceed the "
-                        f"{lanes} {plural} of the group",
-                    )
-                )
+            plural = "lane" if lanes == 1 else "lanes"
+            out += _too_many_open(group.get("open"), lanes, where, f"{plural} of the group")
             for i, served in _names(group.get("serves")):
                 if served not in streams:
                     out.append(((*where, "serves", i), unknown("stream", served, streams)))
@@ -318,20 +306,18 @@ def _check_dated_open(stages: dict[str, Any], staffing: Any) -> list[tuple[Path,
             )
             continue
         lanes = _maps(groups[group]).get("lanes")
-        numbers = [
-            v
-            for v in _open_values(entry.get("open"))
-            if isinstance(v, int) and not isinstance(v, bool)
-        ]
-        if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
-            out.append(
-                (
-                    (*where, "open"),
-                    f"open lanes ({max(numbers)}) cannot exceed the {lanes} lanes of "
-                    f"{stage}.{group}",
-                )
-            )
+        out += _too_many_open(entry.get("open"), lanes, where, f"lanes of {stage}.{group}")
     return out
+
+
+def _too_many_open(open_: Any, lanes: Any, where: Path, whose: str) -> list[tuple[Path, str]]:
+    """An ``open`` schedule (at ``where``) that opens more lanes than the ``lanes`` there are."""
+    numbers = [v for v in _open_values(open_) if isinstance(v, int) and not isinstance(v, bool)]
+    if isinstance(lanes, int) and lanes >= 0 and numbers and max(numbers) > lanes:
+        return [
+            ((*where, "open"), f"open lanes ({max(numbers)}) cannot exceed the {lanes} {whose}")
+        ]
+    return []
 
 
 def _check_calendar(streams: dict[str, Any], monthly: dict[str, Any]) -> list[tuple[Path, str]]:
