@@ -13,7 +13,7 @@ day of a counted period) has its interval scaled the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -137,16 +137,23 @@ def run_money(run: RunData) -> Money | None:
     everyone = run.summary.get("all", {})
     if "delay_cost_usd" not in everyone:
         return None
-    days = counted_days(scenario)
+    return _money(scenario, counted_days(scenario), everyone.get)
+
+
+def _money(scenario: dict[str, Any], days: float, value: Callable[[str], Estimate | None]) -> Money:
+    """The money rows of a run or a change: ``value(metric)`` over the counted ``days``, a
+    day and a year (the metric's own ``_per_year`` when it has one, else the day times the
+    days a year)."""
     per_year, given = year_days(scenario)
     out = Money(days_per_year=per_year, days_given=given)
     out.currency_year = int((scenario.get("economics") or {}).get("currency_year") or 2017)
     for metric, what, unit in MONEY_METRICS:
-        if metric not in everyone:
+        e = value(metric)
+        if e is None:
             continue
         factor = 1 / 1000 if unit == "tonnes" else 1.0
-        day = scaled(everyone[metric], factor / days)
-        year = everyone.get(f"{metric}_per_year")
+        day = scaled(e, factor / days)
+        year = value(f"{metric}_per_year")
         year = scaled(year, factor) if year is not None else scaled(day, per_year)
         out.rows.append((what, day, year, unit))
     return out
@@ -310,23 +317,15 @@ def comparison_money(data: ComparisonData, scenario: str) -> Money | None:
     spec = comparison_scenario(data, scenario)
     if data.row(scenario, "all", "delay_cost_usd") is None:
         return None
-    days = counted_days(spec) if spec else 1.0
-    per_year, given = year_days(spec)
-    out = Money(days_per_year=per_year, days_given=given)
-    out.currency_year = int((spec.get("economics") or {}).get("currency_year") or 2017)
-    for metric, what, unit in MONEY_METRICS:
+
+    def change(metric: str) -> Estimate | None:
         e = difference(data, scenario, "all", metric)
-        if e is None:
-            continue
-        factor = 1 / 1000 if unit == "tonnes" else 1.0
-        day = scaled(e, factor / days)
-        year_row = difference(data, scenario, "all", f"{metric}_per_year")
-        if year_row is not None and not math.isnan(year_row.mean):
-            year = scaled(year_row, factor)
-        else:  # not annualised, or the base and the alternative by different days
-            year = scaled(day, per_year)
-        out.rows.append((what, day, year, unit))
-    return out
+        # a yearly change is NaN when the base and the alternative count different days
+        if e is None or (metric.endswith("_per_year") and math.isnan(e.mean)):
+            return None
+        return e
+
+    return _money(spec, counted_days(spec) if spec else 1.0, change)
 
 
 def comparison_findings(
