@@ -142,6 +142,14 @@ def _aligned(rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)) -> list[
     ]
 
 
+def print_table(out: TextIO, rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)) -> None:
+    """Write ``rows`` (the first the header) to ``out`` as an aligned table, the header ruled
+    off (see :func:`_aligned`)."""
+    lines = _aligned(rows, left)
+    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
+    out.writelines(line + "\n" for line in lines[1:])
+
+
 def print_run(result: RunResult, out: TextIO) -> None:
     """The table a planner reads after ``borderflow run``."""
     s = result.scenario
@@ -169,9 +177,7 @@ def print_run(result: RunResult, out: TextIO) -> None:
                 _num(metrics["time_in_port_mean_min"].mean),
             )
         )
-    lines = _aligned(rows, left=(0, 2))
-    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
-    out.writelines(line + "\n" for line in lines[1:])
+    print_table(out, rows, left=(0, 2))
     everyone = result.summary.get("all", {})
     out.write("\nstage         utilization [95% CI]   mean wait min\n")
     for stage in s.stages:
@@ -212,9 +218,7 @@ def _print_design_hour(result: RunResult, out: TextIO) -> None:
                 "-" if math.isnan(over60) else f"{over60:.1%}",
             )
         )
-    lines = _aligned(rows)
-    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
-    out.writelines(line + "\n" for line in lines[1:])
+    print_table(out, rows)
 
 
 def _unfinished_warnings(result: RunResult) -> list[str]:

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import TextIO
 
-from ..output import OutputError, _aligned, write_csv, write_run
+from ..output import OutputError, print_table, write_csv, write_run
 from .equilibrium import RegionResult
 from .load import NO_TRIP
 
@@ -86,9 +86,7 @@ def print_region(result: RegionResult, out: TextIO) -> None:
                 _num(free, 0),
             )
         )
-    lines = _aligned(rows, left=(0, 1, 2, 5))
-    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
-    out.writelines(line + "\n" for line in lines[1:])
+    print_table(out, rows, left=(0, 1, 2, 5))
     out.write("\n")
     rows = [("market", "trips", "crossing", "diverted", "shifted", "not made")]
     for market, s in result.summary().items():
@@ -99,9 +97,7 @@ def print_region(result: RegionResult, out: TextIO) -> None:
                 _num(s["not_made"], 0),
             )
         )
-    lines = _aligned(rows)
-    out.write(lines[0] + "\n" + "-" * len(lines[0]) + "\n")
-    out.writelines(line + "\n" for line in lines[1:])
+    print_table(out, rows)
     out.write(
         "\nTrips are those reaching the border in the counted hours (after the warm-up). The wait\n"
         "is the trip-weighted expected wait of the option's trips; the interval is that of the\n"
