@@ -532,9 +532,11 @@ def _met_by_level(data: SweepData, verdict: dict[str, str]) -> str:
 
 
 def _level(data: SweepData, parameter: str, value: float) -> str:
-    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
+    from .plots.io import demand_level
+
+    base = data.demand_base(parameter)
     if base:
-        return f"{value:,.0f} ({value / base - 1:+.0%})"
+        return demand_level(value, base)
     return f"{value:g}"
 
 

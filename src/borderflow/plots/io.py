@@ -389,6 +389,11 @@ def _iter_rows(path: Path) -> Iterator[dict[str, str]]:
         raise PlotInputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def demand_level(value: float, base: float) -> str:
+    """A level of demand with its change from the scenario's: ``18,000 (+10%)``."""
+    return f"{value:,.0f} ({value / base - 1:+.0%})"
+
+
 def is_run(directory: str | Path) -> bool:
     """True if ``directory`` holds the files of ``borderflow run -o``."""
     return all((Path(directory) / name).is_file() for name in RUN_FILES)
@@ -677,6 +682,13 @@ class SweepData:
             value = parse_value(str(values[0]))[0]
             return value if isinstance(value, float) else None
         return None
+
+    def demand_base(self, parameter: str | None) -> float | None:
+        """The scenario's own value of a demand parameter (``...arrivals...``), against which
+        its levels are shown as changes; None for another parameter or none recorded."""
+        if parameter is None or ".arrivals." not in parameter:
+            return None
+        return self.scenario_value(parameter)
 
     def is_numeric(self, parameter: str) -> bool:
         values, _ = self.values(parameter)

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from ..findings import in_sentence
-from .io import PlotInputError, SweepData, SweepSource, is_grid, load_sweep
+from .io import PlotInputError, SweepData, SweepSource, demand_level, is_grid, load_sweep
 from .style import (
     OKABE_ITO,
     SEQUENTIAL,
@@ -136,46 +136,36 @@ def _position(data: SweepData, point: str, parameter: str) -> float:
 
 
 def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> None:
+    """Label and tick the axis of a swept parameter: demand as changes from the scenario's,
+    shares in %, text values by name; the swept values as ticks when there are few."""
     values, unit = data.values(parameter)
-    label = parameter_label(parameter) + (f" ({unit})" if unit else "")
-    if axis == "x":
-        ax.set_xlabel(label)
-    else:
-        ax.set_ylabel(label)
-    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
-    if base and data.is_numeric(parameter):  # demand: in the units of the change
+    numeric = data.is_numeric(parameter)
+    base = data.demand_base(parameter) if numeric else None
+    share = is_share(parameter) and numeric and not unit
+    if base:  # demand: in the units of the change
         label = f"{parameter_label(parameter)} (change from the scenario's {base:,.0f})"
-        if axis == "x":
-            ax.set_xlabel(label)
-        else:
-            ax.set_ylabel(label)
-    share = is_share(parameter) and data.is_numeric(parameter) and not unit
-    if share:
-        label = f"{parameter_label(parameter)} (%)"
-        if axis == "x":
-            ax.set_xlabel(label)
-        else:
-            ax.set_ylabel(label)
-    if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
-        texts = [
-            f"{v:,.0f}\n{v / base - 1:+.0%}" if base else f"{v:.0%}" if share else _format(v, "")
-            for v in values
-        ]
-        ticks = (values, texts)  # at the swept values
     elif share:
-        formatter = PercentFormatter(1.0)
-        (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
-    if data.is_numeric(parameter) and len(values) <= 12 and data.design != "lhs":
-        if axis == "x":
-            ax.set_xticks(*ticks)
-        else:
-            ax.set_yticks(*ticks)
-    if not data.is_numeric(parameter):
-        ticks = (list(range(len(values))), [_short(v) for v in values])
-        if axis == "x":
-            ax.set_xticks(*ticks)
-        else:
-            ax.set_yticks(*ticks)
+        label = f"{parameter_label(parameter)} (%)"
+    else:
+        label = parameter_label(parameter) + (f" ({unit})" if unit else "")
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
+    set_ticks = ax.set_xticks if axis == "x" else ax.set_yticks
+    if not numeric:
+        set_ticks(list(range(len(values))), [_short(v) for v in values])
+    elif len(values) <= 12 and data.design != "lhs":  # at the swept values
+        set_ticks(
+            values,
+            [
+                f"{v:,.0f}\n{v / base - 1:+.0%}"
+                if base
+                else f"{v:.0%}"
+                if share
+                else _format(v, "")
+                for v in values
+            ],
+        )
+    elif share:
+        (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
 
 
 def _short(text: Any, width: int = 18) -> str:
@@ -257,11 +247,11 @@ def _draw_lines(ax, data: SweepData, points, results, x: str, by: str | None) ->
             ax.fill_between(
                 pos, low, high, where=ok, color=color, alpha=0.18, lw=0, gid=f"ci:{group}"
             )
-        base = data.scenario_value(by) if by is not None and ".arrivals." in by else None
+        base = data.demand_base(by)
         if by is None:
             label = None
         elif base and isinstance(group, float):
-            label = f"{group:,.0f} ({group / base - 1:+.0%})"
+            label = demand_level(group, base)
         else:
             label = _format(group, data.values(by)[1])
         ax.plot(pos, mean, color=color, marker="o", ms=5, label=label, gid=f"line:{group}")
@@ -589,10 +579,10 @@ def _change(data: SweepData, point: str, parameter: str) -> str:
     """A point's value of a parameter, with its change from the scenario's value for demand
     (``18,000 (+10%)``)."""
     text = data.points[point][parameter]
-    base = data.scenario_value(parameter) if ".arrivals." in parameter else None
+    base = data.demand_base(parameter)
     value = data.value(point, parameter)
     if base and isinstance(value, float):
-        return f"{value:,.0f} ({value / base - 1:+.0%})"
+        return demand_level(value, base)
     if is_share(parameter) and isinstance(value, float):
         return f"{value:.0%}"
     return text
