@@ -153,17 +153,11 @@ def _param_axis(ax: Any, data: SweepData, parameter: str, axis: str = "x") -> No
     if not numeric:
         set_ticks(list(range(len(values))), [_short(v) for v in values])
     elif len(values) <= 12 and data.design != "lhs":  # at the swept values
-        set_ticks(
-            values,
-            [
-                f"{v:,.0f}\n{v / base - 1:+.0%}"
-                if base
-                else f"{v:.0%}"
-                if share
-                else _format(v, "")
-                for v in values
-            ],
-        )
+        if base:
+            texts = [f"{v:,.0f}\n{v / base - 1:+.0%}" for v in values]
+        else:
+            texts = [f"{v:.0%}" if share else _format(v, "") for v in values]
+        set_ticks(values, texts)
     elif share:
         (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
 
