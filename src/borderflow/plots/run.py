@@ -8,6 +8,7 @@ their :class:`~borderflow.plots.io.RunData`, and returns a matplotlib
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -30,6 +31,9 @@ from .style import (
     stream_colors,
     styled,
 )
+
+if TYPE_CHECKING:
+    from ..capacity import PoolHour
 
 RunLike = RunSource
 """A run directory, a :class:`~borderflow.runner.RunResult`, or their ``RunData``."""
@@ -504,6 +508,17 @@ def utilization_heatmap(run: RunLike) -> Figure:
     return figure
 
 
+def _pools(
+    rows: list[PoolHour],
+) -> dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[PoolHour]]:
+    """The hours of :func:`~borderflow.capacity.hourly_load` by pool of lanes (stage, lane
+    groups, streams), in first-seen order, each pool's hours in order."""
+    out: dict[Pool, list[PoolHour]] = {}
+    for r in rows:
+        out.setdefault((r.stage, r.groups, r.streams), []).append(r)
+    return {key: sorted(pool, key=lambda r: r.hour) for key, pool in out.items()}
+
+
 @styled
 def demand_capacity(run: RunLike) -> Figure:
     """Inspection work arriving against the capacity of the open lanes, by hour of the day, for
@@ -518,8 +533,7 @@ def demand_capacity(run: RunLike) -> Figure:
 
     data = _run(run)
     scenario = data.meta.get("scenario") or {}
-    rows = hourly_load(data.scenario)
-    pools = list(dict.fromkeys((r.stage, r.groups, r.streams) for r in rows))
+    pools = _pools(hourly_load(data.scenario))
     colors = stream_colors(data.streams)
     columns = 2 if len(pools) > 1 else 1
     n_rows = math.ceil(len(pools) / columns)
@@ -527,11 +541,7 @@ def demand_capacity(run: RunLike) -> Figure:
     axes = figure.subplots(n_rows, columns, sharex=True, squeeze=False).ravel()
     x = np.arange(25)
     short_hours = 0
-    for ax, (stage, groups, streams) in zip(axes, pools, strict=False):
-        pool = sorted(
-            (r for r in rows if (r.stage, r.groups, r.streams) == (stage, groups, streams)),
-            key=lambda r: r.hour,
-        )
+    for ax, ((stage, groups, streams), pool) in zip(axes, pools.items(), strict=False):
         load = np.array([r.offered_load for r in pool])
         capacity = np.array([r.capacity for r in pool])
         color = colors.get(streams[0], ALL_COLOR) if len(streams) == 1 else ALL_COLOR
@@ -688,13 +698,11 @@ def lanes_needed(run: RunLike, utilization: float = 0.85) -> Figure:
 
     data = _run(run)
     scenario = data.meta.get("scenario") or {}
-    rows = hourly_load(data.scenario)
-    pools = list(dict.fromkeys((r.stage, r.groups, r.streams) for r in rows))
-    pools = [
-        p
-        for p in pools
-        if any(r.offered_load > 0 for r in rows if (r.stage, r.groups, r.streams) == p)
-    ]
+    pools = {
+        key: pool
+        for key, pool in _pools(hourly_load(data.scenario)).items()
+        if any(r.offered_load > 0 for r in pool)
+    }
     colors = stream_colors(data.streams)
     columns = 2 if len(pools) > 1 else 1
     n_rows = math.ceil(len(pools) / columns)
@@ -703,11 +711,7 @@ def lanes_needed(run: RunLike, utilization: float = 0.85) -> Figure:
     x = np.arange(25)
     spec = data.scenario
     short = 0
-    for ax, (stage, groups, streams) in zip(axes, pools, strict=False):
-        pool = sorted(
-            (r for r in rows if (r.stage, r.groups, r.streams) == (stage, groups, streams)),
-            key=lambda r: r.hour,
-        )
+    for ax, ((stage, groups, streams), pool) in zip(axes, pools.items(), strict=False):
         opened = np.array(
             [sum(spec.stages[stage].lanes[g].open_at(r.hour) for g in groups) for r in pool],
             dtype=float,
