@@ -508,9 +508,11 @@ def utilization_heatmap(run: RunLike) -> Figure:
     return figure
 
 
-def _pools(
-    rows: list[PoolHour],
-) -> dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[PoolHour]]:
+Pool = tuple[str, tuple[str, ...], tuple[str, ...]]
+"""A pool of lanes: its stage, lane groups and streams."""
+
+
+def _pools(rows: list[PoolHour]) -> dict[Pool, list[PoolHour]]:
     """The hours of :func:`~borderflow.capacity.hourly_load` by pool of lanes (stage, lane
     groups, streams), in first-seen order, each pool's hours in order."""
     out: dict[Pool, list[PoolHour]] = {}
