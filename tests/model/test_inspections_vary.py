@@ -176,3 +176,19 @@ def test_a_referral_can_only_depend_on_an_earlier_stage() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(data)
     assert "'secondary' is not before 'nii' on the route of 'car'" in str(caught.value)
+
+
+def test_a_referral_on_the_wrong_side_is_one_problem_for_every_stream() -> None:
+    data = port({"visit": {"default": 0.1}})
+    data["streams"]["bus"] = {
+        "mode": "bus",
+        "arrivals": {"per_hour": 2},
+        "route": data["streams"]["car"]["route"],
+    }
+    data["stages"]["nii"]["visit_after"] = {"stage": "secondary", "share": {"default": 0.5}}
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(data)
+    assert str(caught.value).startswith("1 problem")
+    assert "on the routes of 'car', 'bus' (that of 'car': primary, nii, secondary)" in str(
+        caught.value
+    )

@@ -397,19 +397,26 @@ def _check_visit_after(stages: dict[str, Any], streams: dict[str, Any]) -> list[
         for key in share:
             if key != "default" and key not in streams:
                 out.append(((*where, "share", key), unknown("stream", key, streams)))
+        wrong: dict[str, list[str]] = {}  # stream -> its route, where the stage is not before
         for name, stream in streams.items():
             route = [s for _, s in _names(_maps(stream).get("route"))]
             if stage_name not in route or (name not in share and "default" not in share):
                 continue
             if earlier not in route[: route.index(stage_name)]:
-                out.append(
-                    (
-                        (*where, "stage"),
-                        f"{_name(earlier)} is not before {_name(stage_name)} on the route of "
-                        f"{_name(name)} ({_list(route)}): a referral can only depend on an "
-                        "earlier one",
-                    )
+                wrong[name] = route
+        if wrong:  # one problem for all the streams concerned
+            first, route = next(iter(wrong.items()))
+            names = ", ".join(_name(n) for n in wrong)
+            where_ = f"route of {names} ({_list(route)})"
+            if len(wrong) > 1:
+                where_ = f"routes of {names} (that of {_name(first)}: {_list(route)})"
+            out.append(
+                (
+                    (*where, "stage"),
+                    f"{_name(earlier)} is not before {_name(stage_name)} on the {where_}: a "
+                    "referral can only depend on an earlier one",
                 )
+            )
     return out
 
 
